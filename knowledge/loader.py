@@ -1,0 +1,143 @@
+"""Load and check the knowledge base from its YAML files.
+
+Loading fails loudly on a malformed file: a wrong or missing fact must stop the build,
+not reach a young person.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from knowledge.model import AGE_BANDS, RULE_STATUSES, Article, Council, Rule, Source, Variant
+
+KNOWLEDGE_DIR = Path(__file__).resolve().parent
+ARTICLES_DIR = KNOWLEDGE_DIR / "articles"
+COUNCILS_DIR = KNOWLEDGE_DIR / "councils"
+
+
+class KnowledgeError(ValueError):
+    """A knowledge file is malformed; the message names the file and the field."""
+
+
+def _require(data: dict[str, Any], key: str, where: str) -> Any:
+    value = data.get(key)
+    if value in (None, "", [], {}):
+        raise KnowledgeError(f"{where}: '{key}' is missing or empty")
+    return value
+
+
+def _text(value: str) -> str:
+    """Fold YAML's line-wrapped paragraphs into plain text, keeping paragraph breaks."""
+    paragraphs = [" ".join(p.split()) for p in value.split("\n\n")]
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise KnowledgeError(f"{path.name}: expected a mapping at the top level")
+    return data
+
+
+def parse_article(data: dict[str, Any], where: str) -> Article:
+    sources = tuple(
+        Source(
+            id=_require(s, "id", where),
+            title=_require(s, "title", where),
+            url=s.get("url"),
+            seed=s.get("seed"),
+            lines=str(s["lines"]) if s.get("lines") is not None else None,
+        )
+        for s in _require(data, "sources", where)
+    )
+    source_ids = {s.id for s in sources}
+    for source in sources:
+        if not (source.url or source.seed):
+            raise KnowledgeError(f"{where}: source '{source.id}' needs a url or a seed file")
+
+    rules = []
+    for raw in _require(data, "rules", where):
+        status = _require(raw, "status", where)
+        if status not in RULE_STATUSES:
+            raise KnowledgeError(f"{where}: rule status '{status}' not one of {RULE_STATUSES}")
+        cited = tuple(_require(raw, "sources", where))
+        unknown = set(cited) - source_ids
+        if unknown:
+            raise KnowledgeError(f"{where}: rule cites unknown sources {sorted(unknown)}")
+        rules.append(Rule(text=_text(_require(raw, "text", where)), status=status,
+                          sources=cited, since=raw.get("since")))
+
+    variants = []
+    for raw in data.get("variants") or []:
+        band = (raw.get("when") or {}).get("age")
+        if band not in AGE_BANDS:
+            raise KnowledgeError(f"{where}: variant age '{band}' not one of {AGE_BANDS}")
+        if not (raw.get("sms") or raw.get("web")):
+            raise KnowledgeError(f"{where}: variant for {band} has no sms or web text")
+        variants.append(Variant(age=band, sms=_text(raw["sms"]) if raw.get("sms") else None,
+                                web=_text(raw["web"]) if raw.get("web") else None))
+
+    reviewed = _require(data, "last_reviewed", where)
+    if not isinstance(reviewed, dt.date):
+        raise KnowledgeError(f"{where}: last_reviewed must be a date (YYYY-MM-DD)")
+
+    return Article(
+        id=_require(data, "id", where),
+        title=_require(data, "title", where),
+        category=_require(data, "category", where),
+        last_reviewed=reviewed,
+        sms=_text(_require(data, "sms", where)),
+        web=_text(_require(data, "web", where)),
+        rules=tuple(rules),
+        sources=sources,
+        examples=tuple(str(e).strip() for e in _require(data, "examples", where)),
+        related=tuple(data.get("related") or ()),
+        variants=tuple(variants),
+    )
+
+
+def parse_council(data: dict[str, Any], where: str) -> Council:
+    team = data.get("leaving_care_team") or {}
+    return Council(
+        id=_require(data, "id", where),
+        name=_require(data, "name", where),
+        sms_numbers=tuple(_require(data, "sms_numbers", where)),
+        website=data.get("website"),
+        team_phone=team.get("phone"),
+        team_email=team.get("email"),
+        office_hours=team.get("office_hours"),
+        out_of_hours_phone=data.get("out_of_hours_phone"),
+        local_offer_url=data.get("local_offer_url"),
+        local_offer={k: _text(v) for k, v in (data.get("local_offer") or {}).items()},
+    )
+
+
+def load_articles(directory: Path = ARTICLES_DIR) -> dict[str, Article]:
+    articles: dict[str, Article] = {}
+    for path in sorted(directory.glob("*.yml")):
+        article = parse_article(_read_yaml(path), path.name)
+        if article.id != path.stem:
+            raise KnowledgeError(f"{path.name}: id '{article.id}' must match the file name")
+        articles[article.id] = article
+    return articles
+
+
+def load_councils(directory: Path = COUNCILS_DIR) -> dict[str, Council]:
+    councils: dict[str, Council] = {}
+    for path in sorted(directory.glob("*.yml")):
+        council = parse_council(_read_yaml(path), path.name)
+        if council.id != path.stem:
+            raise KnowledgeError(f"{path.name}: id '{council.id}' must match the file name")
+        councils[council.id] = council
+    return councils
+
+
+@lru_cache(maxsize=1)
+def knowledge_base() -> tuple[dict[str, Article], dict[str, Council]]:
+    """The shipped knowledge base, loaded once per process."""
+    return load_articles(), load_councils()
