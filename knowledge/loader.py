@@ -69,8 +69,14 @@ def parse_article(data: dict[str, Any], where: str) -> Article:
         unknown = set(cited) - source_ids
         if unknown:
             raise KnowledgeError(f"{where}: rule cites unknown sources {sorted(unknown)}")
-        rules.append(Rule(text=_text(_require(raw, "text", where)), status=status,
-                          sources=cited, since=raw.get("since")))
+        rules.append(
+            Rule(
+                text=_text(_require(raw, "text", where)),
+                status=status,
+                sources=cited,
+                since=raw.get("since"),
+            )
+        )
 
     variants = []
     for raw in data.get("variants") or []:
@@ -79,8 +85,13 @@ def parse_article(data: dict[str, Any], where: str) -> Article:
             raise KnowledgeError(f"{where}: variant age '{band}' not one of {AGE_BANDS}")
         if not (raw.get("sms") or raw.get("web")):
             raise KnowledgeError(f"{where}: variant for {band} has no sms or web text")
-        variants.append(Variant(age=band, sms=_text(raw["sms"]) if raw.get("sms") else None,
-                                web=_text(raw["web"]) if raw.get("web") else None))
+        variants.append(
+            Variant(
+                age=band,
+                sms=_text(raw["sms"]) if raw.get("sms") else None,
+                web=_text(raw["web"]) if raw.get("web") else None,
+            )
+        )
 
     reviewed = _require(data, "last_reviewed", where)
     if not isinstance(reviewed, dt.date):

@@ -29,7 +29,7 @@ def topic_for(intent: str | None) -> str | None:
     """The article topic an intent answers, or None for a conversational intent."""
     if not intent or not intent.startswith(INTENT_PREFIX):
         return None
-    return intent[len(INTENT_PREFIX):].replace("_", "-")
+    return intent[len(INTENT_PREFIX) :].replace("_", "-")
 
 
 class _LiteralDumper(yaml.SafeDumper):

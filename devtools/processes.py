@@ -1,0 +1,118 @@
+"""How each process of the assistant is started: the one definition used by the run command,
+the integration tests, and checked against docker-compose.yml.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BOT_DIR = ROOT / "bot"
+RASA_BIN = BOT_DIR / ".venv" / "bin" / "rasa"
+MODEL_PATH = "models/care-leavers.tar.gz"  # relative to bot/
+
+# Quieter TensorFlow start-up; no telemetry from Rasa.
+RASA_ENV = {
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+    "PYTHONWARNINGS": "ignore",
+    "RASA_TELEMETRY_ENABLED": "false",
+    "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+}
+
+
+@dataclass(frozen=True)
+class Ports:
+    service: int = 8000
+    rasa: int = 5005
+    actions: int = 5055
+    fake_twilio: int = 8090
+
+
+@dataclass(frozen=True)
+class ProcessSpec:
+    name: str
+    argv: list[str]
+    cwd: Path
+    health_url: str
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def rasa_command(port: int, interface: str) -> list[str]:
+    return [
+        "rasa", "run",
+        "--interface", interface,
+        "--port", str(port),
+        "--model", MODEL_PATH,
+        "--endpoints", "endpoints.yml",
+        "--credentials", "credentials.yml",
+    ]  # fmt: skip
+
+
+def actions_command(port: int) -> list[str]:
+    return ["rasa", "run", "actions", "--actions", "actions", "--port", str(port)]
+
+
+def service_command() -> list[str]:
+    return ["python", "-m", "sms_gateway"]
+
+
+def fake_twilio_command(port: int) -> list[str]:
+    return ["python", "-m", "devtools.fake_twilio", "--port", str(port)]
+
+
+def _local(argv: list[str]) -> list[str]:
+    """Resolve a command's program to the right environment on this machine."""
+    program = {"rasa": str(RASA_BIN), "python": sys.executable}[argv[0]]
+    return [program, *argv[1:]]
+
+
+def service_env(ports: Ports, database_url: str) -> dict[str, str]:
+    return {
+        "DATABASE_URL": database_url,
+        "SERVICE_HOST": "127.0.0.1",
+        "SERVICE_PORT": str(ports.service),
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{ports.service}",
+        "RASA_URL": f"http://127.0.0.1:{ports.rasa}",
+        "TWILIO_API_BASE_URL": f"http://127.0.0.1:{ports.fake_twilio}",
+    }
+
+
+def local_stack(ports: Ports, database_url: str, var_dir: Path) -> list[ProcessSpec]:
+    """Every process, in start order, for one machine without Docker."""
+    python_path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    return [
+        ProcessSpec(
+            name="fake-twilio",
+            argv=_local(fake_twilio_command(ports.fake_twilio)),
+            cwd=ROOT,
+            health_url=f"http://127.0.0.1:{ports.fake_twilio}/health",
+        ),
+        ProcessSpec(
+            name="actions",
+            argv=_local(actions_command(ports.actions)),
+            cwd=BOT_DIR,
+            env={**RASA_ENV, "PYTHONPATH": python_path},
+            health_url=f"http://127.0.0.1:{ports.actions}/health",
+        ),
+        ProcessSpec(
+            name="rasa",
+            argv=_local(rasa_command(ports.rasa, interface="127.0.0.1")),
+            cwd=BOT_DIR,
+            env={
+                **RASA_ENV,
+                "ACTION_SERVER_URL": f"http://127.0.0.1:{ports.actions}",
+                "RASA_TRACKER_DB": str(var_dir / "rasa-tracker.db"),
+            },
+            health_url=f"http://127.0.0.1:{ports.rasa}/",
+        ),
+        ProcessSpec(
+            name="service",
+            argv=_local(service_command()),
+            cwd=ROOT,
+            env=service_env(ports, database_url),
+            health_url=f"http://127.0.0.1:{ports.service}/health",
+        ),
+    ]

@@ -1,0 +1,53 @@
+"""The FastAPI application: wiring of settings, database, assistant and SMS provider."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from sms_gateway import migrate
+from sms_gateway.assistant import AssistantClient
+from sms_gateway.config import Settings, get_settings
+from sms_gateway.councils import CouncilDirectory
+from sms_gateway.db import make_engine, make_session_factory
+from sms_gateway.flow import MessageFlow
+from sms_gateway.routes import health, twilio_webhook, webchat
+from sms_gateway.twilio_api import TwilioMessagesAPI
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        migrate.upgrade(settings.database_url)
+        engine = make_engine(settings.database_url)
+        app.state.settings = settings
+        app.state.councils = CouncilDirectory.load(settings.default_council)
+        app.state.sessions = make_session_factory(engine)
+        app.state.assistant = AssistantClient(settings.rasa_url, settings.rasa_timeout_seconds)
+        app.state.twilio = TwilioMessagesAPI(
+            settings.twilio_api_base_url, settings.twilio_account_sid, settings.twilio_auth_token
+        )
+        app.state.flow = MessageFlow(app.state.sessions, app.state.assistant, app.state.twilio)
+        # Texts stored before a restart but never answered are answered now.
+        for message_id in app.state.flow.pending_sms():
+            app.state.flow.in_background(app.state.flow.answer_sms(message_id))
+        try:
+            yield
+        finally:
+            await app.state.flow.wait_for_background()
+            await app.state.assistant.close()
+            await app.state.twilio.close()
+            engine.dispose()
+
+    app = FastAPI(title="Care leavers' assistant", version="0.1.0", lifespan=lifespan)
+    app.include_router(health.router)
+    app.include_router(webchat.router)
+    app.include_router(twilio_webhook.router)
+    return app

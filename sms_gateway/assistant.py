@@ -1,0 +1,78 @@
+"""Client for the Rasa server's REST channel: one user message in, the bot's replies out."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+logger = logging.getLogger(__name__)
+
+
+class AssistantUnavailable(Exception):
+    """Rasa could not be reached or did not answer properly; the message must be kept."""
+
+
+@dataclass(frozen=True)
+class BotReply:
+    text: str
+    topic: str | None = None
+    sources: list[dict[str, Any]] = field(default_factory=list)
+
+
+def parse_replies(payload: Any) -> list[BotReply]:
+    """Read Rasa's REST output. Our actions and responses send `custom` payloads with
+    text, topic and sources; a plain `text` message is accepted too."""
+    if not isinstance(payload, list):
+        raise AssistantUnavailable("unexpected reply shape from Rasa")
+    replies = []
+    for item in payload:
+        custom = item.get("custom") if isinstance(item, dict) else None
+        if isinstance(custom, dict) and custom.get("text"):
+            replies.append(
+                BotReply(
+                    text=str(custom["text"]),
+                    topic=custom.get("topic"),
+                    sources=list(custom.get("sources") or []),
+                )
+            )
+        elif isinstance(item, dict) and item.get("text"):
+            replies.append(BotReply(text=str(item["text"])))
+    return replies
+
+
+class AssistantClient:
+    def __init__(self, base_url: str, timeout: float) -> None:
+        self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout)
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    async def ask(
+        self, conversation_id: str, text: str, metadata: dict[str, Any]
+    ) -> list[BotReply]:
+        try:
+            response = await self._http.post(
+                "/webhooks/rest/webhook",
+                json={"sender": conversation_id, "message": text, "metadata": metadata},
+            )
+            response.raise_for_status()
+            replies = parse_replies(response.json())
+        except (httpx.HTTPError, ValueError) as error:
+            # The error type only: the message text never goes to the logs.
+            logger.warning("assistant unavailable: %s", type(error).__name__)
+            raise AssistantUnavailable(type(error).__name__) from error
+        if not replies:
+            # Rasa swallows action-server failures and answers 200 with nothing: treat an
+            # empty answer as the assistant being down, so the message is retried.
+            raise AssistantUnavailable("empty reply")
+        return replies
+
+    async def is_ready(self) -> bool:
+        try:
+            response = await self._http.get("/", timeout=2.0)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200

@@ -1,0 +1,149 @@
+"""Reading and writing conversations and messages. Synchronous SQLAlchemy, short transactions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from sms_gateway.assistant import BotReply
+from sms_gateway.models import Contact, Conversation, Message, WebSession, utcnow
+
+WEB_SESSION_TTL = dt.timedelta(hours=12)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def sms_contact(session: Session, phone: str) -> Contact:
+    """The contact for a phone number, created on first contact. Safe under concurrency:
+    the unique constraint decides, not a check-then-insert."""
+    query = select(Contact).where(Contact.channel == "sms", Contact.address == phone)
+    contact = session.scalars(query).first()
+    if contact:
+        return contact
+    try:
+        with session.begin_nested():
+            contact = Contact(channel="sms", address=phone)
+            session.add(contact)
+    except IntegrityError:
+        contact = session.scalars(query).one()
+    return contact
+
+
+def open_conversation(session: Session, contact: Contact, council_id: str) -> Conversation:
+    """The contact's conversation with this council, started if there is none."""
+    conversation = session.scalars(
+        select(Conversation)
+        .where(Conversation.contact_id == contact.id, Conversation.council_id == council_id)
+        .order_by(Conversation.created_at.desc())
+    ).first()
+    if conversation is None:
+        conversation = Conversation(contact=contact, council_id=council_id, channel=contact.channel)
+        session.add(conversation)
+        session.flush()
+    return conversation
+
+
+def record_inbound_sms(
+    session: Session,
+    conversation: Conversation,
+    text: str,
+    message_sid: str,
+    council_number: str,
+) -> Message | None:
+    """Store an inbound SMS once. Returns None when Twilio sent this MessageSid before."""
+    message = Message(
+        conversation=conversation,
+        direction="in",
+        author="young_person",
+        text=text,
+        status="received",
+        external_id=message_sid,
+        council_number=council_number,
+    )
+    try:
+        with session.begin_nested():
+            session.add(message)
+    except IntegrityError:
+        return None
+    conversation.last_message_at = utcnow()
+    return message
+
+
+def record_inbound(session: Session, conversation: Conversation, text: str) -> Message:
+    message = Message(
+        conversation=conversation,
+        direction="in",
+        author="young_person",
+        text=text,
+        status="received",
+    )
+    session.add(message)
+    conversation.last_message_at = utcnow()
+    session.flush()
+    return message
+
+
+def record_replies(
+    session: Session,
+    conversation: Conversation,
+    replies: Iterable[BotReply],
+    status: str,
+    author: str = "bot",
+    council_number: str | None = None,
+) -> list[Message]:
+    messages = [
+        Message(
+            conversation=conversation,
+            direction="out",
+            author=author,
+            text=reply.text,
+            status=status,
+            topic=reply.topic,
+            sources=reply.sources or None,
+            council_number=council_number,
+        )
+        for reply in replies
+    ]
+    session.add_all(messages)
+    conversation.last_message_at = utcnow()
+    session.flush()
+    return messages
+
+
+def create_web_session(session: Session, council_id: str) -> tuple[WebSession, str]:
+    """A new anonymous web chat conversation. The token is returned once and stored hashed."""
+    contact = Contact(channel="web")
+    conversation = Conversation(contact=contact, council_id=council_id, channel="web")
+    token = secrets.token_urlsafe(32)
+    web_session = WebSession(
+        conversation=conversation,
+        token_hash=_token_hash(token),
+        expires_at=utcnow() + WEB_SESSION_TTL,
+    )
+    session.add_all([contact, conversation, web_session])
+    session.flush()
+    return web_session, token
+
+
+def find_web_session(session: Session, session_id: str, token: str) -> WebSession | None:
+    """The session if the token matches and it has not expired; None otherwise."""
+    web_session = session.get(WebSession, session_id)
+    if web_session is None:
+        return None
+    if not hmac.compare_digest(web_session.token_hash, _token_hash(token)):
+        return None
+    expires_at = web_session.expires_at
+    if expires_at.tzinfo is None:  # SQLite returns naive datetimes
+        expires_at = expires_at.replace(tzinfo=dt.UTC)
+    if expires_at <= utcnow():
+        return None
+    return web_session
