@@ -25,9 +25,14 @@ def main() -> int:
         print(f"  ready: {spec.name:<12} {spec.health_url}", flush=True)
 
     def shutdown(*_: object) -> None:
+        # Stop once: a second Ctrl-C (or uv forwarding the same signal) must not cut the
+        # clean stop of the children short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)  # also when started with SIGINT ignored (nohup, &)
     print("Starting the fake Twilio API, action server, Rasa server and service...", flush=True)
     print(f"(logs in {VAR_DIR / 'logs'}; Rasa takes about 20 seconds to load)", flush=True)
     try:

@@ -1,0 +1,81 @@
+# The care leavers' assistant. Two commands matter:
+#   make run    set up everything that is missing or stale, then run the whole assistant
+#   make test   set up, then run every check (lint, unit, Rasa validation, integration)
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV := scripts/uv.sh
+PY := .venv/bin/python
+RASA := bot/.venv/bin/rasa
+MODEL := bot/models/care-leavers.tar.gz
+SPACY_PIPELINE := bot/build/spacy_en/meta.json
+# Quieter TensorFlow and no Rasa telemetry for every Rasa command run from here.
+RASA_ENV := TF_CPP_MIN_LOG_LEVEL=2 PYTHONWARNINGS=ignore RASA_TELEMETRY_ENABLED=false \
+	SQLALCHEMY_SILENCE_UBER_WARNING=1
+# What the model is trained from; knowledge/ is turned into bot/data/generated first.
+TRAINING_INPUTS := bot/config.yml $(wildcard bot/domain/*.yml bot/data/*.yml) \
+	$(wildcard knowledge/articles/*.yml) knowledge/training.py knowledge/loader.py
+
+.PHONY: help run test setup lint unit integration validate rasa-test generate clean
+
+help:
+	@echo "make run    run the whole assistant locally (SQLite, fake SMS provider)"
+	@echo "make test   run every check (lint, unit, Rasa validation, integration)"
+	@echo "make setup  only create environments, build the spaCy pipeline and train"
+	@echo "make clean  remove environments, trained models and local data"
+
+run: setup
+	$(PY) -m devtools.run
+
+test: setup lint validate rasa-test
+	$(PY) -m pytest
+
+setup: .venv/.synced bot/.venv/.synced $(SPACY_PIPELINE) generate $(MODEL)
+
+# Our service's environment (Python >= 3.11), exactly as locked in uv.lock.
+.venv/.synced: pyproject.toml uv.lock
+	@echo "==> Service environment (uv sync)"
+	$(UV) sync --frozen
+	@touch $@
+
+# Rasa's environment (Python 3.10), exactly as locked in bot/uv.lock.
+bot/.venv/.synced: bot/pyproject.toml bot/uv.lock scripts/find-python310.sh
+	@echo "==> Rasa environment (uv sync, Python 3.10; about a minute the first time)"
+	cd bot && ../$(UV) sync --frozen --python "$$(../scripts/find-python310.sh)"
+	@touch $@
+
+$(SPACY_PIPELINE): bot/scripts/build_spacy_pipeline.py bot/.venv/.synced
+	@echo "==> spaCy pipeline (built offline)"
+	cd bot && $(RASA_ENV) .venv/bin/python scripts/build_spacy_pipeline.py build/spacy_en
+
+generate: .venv/.synced
+	@$(PY) -m knowledge.training bot
+
+$(MODEL): $(TRAINING_INPUTS) $(SPACY_PIPELINE) bot/.venv/.synced
+	@echo "==> Training the Rasa model (inputs changed; about a minute)"
+	$(PY) -m knowledge.training bot
+	cd bot && $(RASA_ENV) .venv/bin/rasa train --domain domain --data data --config config.yml \
+		--out models --fixed-model-name care-leavers
+	@touch $@
+
+lint: .venv/.synced
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+validate: setup
+	cd bot && $(RASA_ENV) .venv/bin/rasa data validate --domain domain --data data \
+		--fail-on-warnings
+
+rasa-test: setup
+	cd bot && $(RASA_ENV) .venv/bin/rasa test core --model $(MODEL:bot/%=%) --stories tests \
+		--fail-on-prediction-errors --out results
+
+unit: .venv/.synced generate
+	$(PY) -m pytest tests -m "not integration"
+
+integration: setup
+	$(PY) -m pytest tests -m integration
+
+clean:
+	rm -rf .venv bot/.venv bot/build bot/models bot/results bot/data/generated \
+		bot/domain/generated var
