@@ -47,6 +47,7 @@ bot/.venv/.synced: bot/pyproject.toml bot/uv.lock scripts/find-python310.sh
 $(SPACY_PIPELINE): bot/scripts/build_spacy_pipeline.py bot/.venv/.synced
 	@echo "==> spaCy pipeline (built offline)"
 	cd bot && $(RASA_ENV) .venv/bin/python scripts/build_spacy_pipeline.py build/spacy_en
+	@touch $@
 
 generate: .venv/.synced
 	@$(PY) -m knowledge.training bot

@@ -57,10 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     auth = (settings.twilio_account_sid, settings.twilio_auth_token)
 
     if args.show_replies:
-        url = (
-            f"{args.twilio}/2010-04-01/Accounts/"
-            f"{settings.twilio_account_sid}/Messages.json"
-        )
+        url = f"{args.twilio}/2010-04-01/Accounts/{settings.twilio_account_sid}/Messages.json"
         for message in reversed(httpx.get(url, auth=auth).json()["messages"]):
             print(f"{message['from']} -> {message['to']}: {message['body']}\n")
         return 0

@@ -60,8 +60,10 @@ def record_inbound_sms(
     council_number: str,
 ) -> Message | None:
     """Store an inbound SMS once. Returns None when Twilio sent this MessageSid before."""
+    # By id, not relationship: a relationship would add the row to the session before the
+    # savepoint, outside the part that is rolled back on a duplicate.
     message = Message(
-        conversation=conversation,
+        conversation_id=conversation.id,
         direction="in",
         author="young_person",
         text=text,

@@ -1,0 +1,159 @@
+"""A real assistant for end-to-end tests: the trained Rasa model on a real Rasa server, the real
+action server, the fake Twilio API, and the service, each a separate process on loopback,
+started with the same commands as `make run` (devtools/processes.py)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import Engine, select
+
+from devtools.processes import BOT_DIR, MODEL_PATH, Ports, ProcessSpec, local_stack
+from devtools.send_sms import inbound_params, signed_webhook
+from devtools.supervisor import Supervisor
+from sms_gateway.config import Settings
+from sms_gateway.db import make_engine
+from sms_gateway.models import Message
+from tests.conftest import DATABASE_KINDS, empty_database
+
+pytestmark = pytest.mark.integration
+
+SETTINGS = Settings()  # defaults: the same Twilio credentials the fake Twilio expects
+LANCASHIRE_NUMBER = "+447700900100"
+NORTHBRIDGE_NUMBER = "+447700900200"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def by_name(specs: list[ProcessSpec]) -> dict[str, ProcessSpec]:
+    return {spec.name: spec for spec in specs}
+
+
+@pytest.fixture(scope="session")
+def ports() -> Ports:
+    return Ports(service=free_port(), rasa=free_port(), actions=free_port(),
+                 fake_twilio=free_port())  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def assistant(ports: Ports, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Supervisor]:
+    """Fake Twilio, action server and Rasa server, shared by every integration test."""
+    if not (BOT_DIR / MODEL_PATH).exists():
+        pytest.fail("No trained Rasa model: run the tests with `make test` (it trains first).")
+    var_dir = tmp_path_factory.mktemp("assistant")
+    specs = by_name(local_stack(ports, "unused", var_dir))
+    supervisor = Supervisor(var_dir / "logs")
+    try:
+        supervisor.start_all([specs["fake-twilio"], specs["actions"], specs["rasa"]])
+        yield supervisor
+    finally:
+        supervisor.stop_all()
+
+
+@dataclass
+class RunningService:
+    base_url: str
+    twilio_url: str
+    engine: Engine
+    council_messages_url: str
+
+    def start_chat(self, council: str = "lancashire") -> tuple[str, dict[str, str]]:
+        response = httpx.post(f"{self.base_url}/api/chat/sessions", json={"council": council})
+        assert response.status_code == 201, response.text
+        body = response.json()
+        return body["session_id"], {"Authorization": f"Bearer {body['token']}"}
+
+    def chat(self, text: str, council: str = "lancashire") -> dict:
+        session_id, headers = self.start_chat(council)
+        response = httpx.post(
+            f"{self.base_url}/api/chat/sessions/{session_id}/messages",
+            json={"text": text},
+            headers=headers,
+            timeout=30,
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def text_in(
+        self, body: str, sender: str, to: str = LANCASHIRE_NUMBER, sid: str | None = None
+    ) -> httpx.Response:
+        """Post a correctly signed inbound SMS, exactly as Twilio would."""
+        params = inbound_params(sender, to, body, SETTINGS.twilio_account_sid)
+        if sid:
+            params["MessageSid"] = sid
+        url = f"{self.base_url}/twilio/sms"
+        headers = signed_webhook(url, params, SETTINGS.twilio_auth_token)
+        return httpx.post(url, data=params, headers=headers)
+
+    def texts_sent_to(self, number: str, expect: int = 1, timeout: float = 30.0) -> list[dict]:
+        """What the service sent to this number through the (fake) Twilio API."""
+        deadline = time.monotonic() + timeout
+        while True:
+            response = httpx.get(
+                self.council_messages_url,
+                params={"To": number},
+                auth=(SETTINGS.twilio_account_sid, SETTINGS.twilio_auth_token),
+            )
+            found = response.json()["messages"]
+            if len(found) >= expect or time.monotonic() > deadline:
+                return list(reversed(found))
+            time.sleep(0.2)
+
+    def stored_messages(self) -> list[Message]:
+        with self.engine.connect() as connection:
+            return list(connection.execute(select(Message).order_by(Message.id)))
+
+
+def start_service(
+    supervisor: Supervisor, ports: Ports, database_url: str, **env: str
+) -> RunningService:
+    spec = by_name(local_stack(ports, database_url, Path(os.devnull)))["service"]
+    spec = replace(spec, env={**spec.env, **env})
+    supervisor.start(spec)
+    supervisor.wait_healthy(spec, timeout=60)
+    return RunningService(
+        base_url=f"http://127.0.0.1:{ports.service}",
+        twilio_url=f"http://127.0.0.1:{ports.fake_twilio}",
+        engine=make_engine(database_url),
+        council_messages_url=(
+            f"http://127.0.0.1:{ports.fake_twilio}/2010-04-01/Accounts/"
+            f"{SETTINGS.twilio_account_sid}/Messages.json"
+        ),
+    )
+
+
+@pytest.fixture(scope="module", params=DATABASE_KINDS)
+def service(
+    request: pytest.FixtureRequest,
+    assistant: Supervisor,
+    ports: Ports,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[RunningService]:
+    """The service on SQLite, then on PostgreSQL, talking to the shared assistant."""
+    with empty_database(request.param, tmp_path_factory.mktemp("db")) as database_url:
+        running = start_service(assistant, ports, database_url)
+        try:
+            yield running
+        finally:
+            assistant.stop("service")
+            running.engine.dispose()
+
+
+_numbers = iter(range(300, 1000))
+
+
+@pytest.fixture
+def young_person() -> str:
+    """A phone number no other test uses (Ofcom's drama range)."""
+    return f"+447700900{next(_numbers):03d}"
