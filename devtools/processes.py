@@ -40,13 +40,15 @@ class ProcessSpec:
     env: dict[str, str] = field(default_factory=dict)
 
 
-def rasa_command(port: int, interface: str) -> list[str]:
+def rasa_command(port: int, interface: str, endpoints: str = "endpoints.yml") -> list[str]:
+    """endpoints.yml: SQLite tracker store (local); endpoints.production.yml: PostgreSQL
+    tracker store and Redis lock store (docker-compose.yml)."""
     return [
         "rasa", "run",
         "--interface", interface,
         "--port", str(port),
         "--model", MODEL_PATH,
-        "--endpoints", "endpoints.yml",
+        "--endpoints", endpoints,
         "--credentials", "credentials.yml",
     ]  # fmt: skip
 

@@ -1,0 +1,101 @@
+"""docker-compose.yml cannot run here (no Docker engine), so it is checked against the code:
+the same commands as `make run`, variables the programs actually read, ports that line up."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+
+from devtools.processes import (
+    BOT_DIR,
+    ROOT,
+    Ports,
+    actions_command,
+    local_stack,
+    rasa_command,
+    service_command,
+)
+from sms_gateway.config import Settings
+
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+ENV_REFERENCE = re.compile(r"\$\{([A-Z0-9_]+)\}")
+
+
+COMPOSE_VARIABLE = re.compile(r"\$\{[^}]*\}")
+
+
+def env(name: str) -> dict[str, str]:
+    """A service's environment, with compose's ${VAR:?...} references filled with a value."""
+    return {
+        key: COMPOSE_VARIABLE.sub("secret", str(value))
+        for key, value in SERVICES[name].get("environment", {}).items()
+    }
+
+
+def port_of(url: str) -> int:
+    return urlparse(url).port
+
+
+def test_the_expected_services_each_with_a_health_check() -> None:
+    assert set(SERVICES) == {"postgres", "redis", "rasa", "actions", "service"}
+    for name, service in SERVICES.items():
+        assert service.get("healthcheck", {}).get("test"), f"{name} has no health check"
+
+
+def test_images_are_built_from_dockerfiles_in_the_repo() -> None:
+    for name in ("rasa", "actions", "service"):
+        dockerfile = ROOT / SERVICES[name]["build"]["dockerfile"]
+        assert dockerfile.is_file(), dockerfile
+        for source in re.findall(r"^COPY (\S+)", dockerfile.read_text(), re.M):
+            assert (ROOT / source).exists(), f"{dockerfile.name} copies missing {source}"
+
+
+def test_commands_are_the_ones_make_run_uses() -> None:
+    assert SERVICES["service"]["command"] == service_command()
+    assert SERVICES["actions"]["command"] == actions_command(5055)
+    assert SERVICES["rasa"]["command"] == rasa_command(
+        5005, interface="0.0.0.0", endpoints="endpoints.production.yml"
+    )
+    local = {spec.name: spec.argv[1:] for spec in local_stack(Ports(), "sqlite://", Path("var"))}
+    assert local["service"] == service_command()[1:]
+    assert local["actions"] == actions_command(Ports().actions)[1:]
+    assert local["rasa"] == rasa_command(Ports().rasa, interface="127.0.0.1")[1:]
+
+
+def test_service_variables_are_settings_it_reads() -> None:
+    settings_names = {name.upper() for name in Settings.model_fields}
+    service_env = env("service")
+    assert set(service_env) <= settings_names
+    # Production must not fall back to development defaults for these.
+    for required in ("DATABASE_URL", "PUBLIC_BASE_URL", "RASA_URL", "TWILIO_ACCOUNT_SID",
+                     "TWILIO_AUTH_TOKEN", "TWILIO_API_BASE_URL"):  # fmt: skip
+        assert required in service_env
+
+
+def test_addresses_line_up() -> None:
+    service_env, rasa_env = env("service"), env("rasa")
+    assert urlparse(service_env["RASA_URL"]).hostname == "rasa"
+    assert port_of(service_env["RASA_URL"]) == 5005
+    assert urlparse(rasa_env["ACTION_SERVER_URL"]).hostname == "actions"
+    assert port_of(rasa_env["ACTION_SERVER_URL"]) == 5055
+    assert urlparse(service_env["DATABASE_URL"]).hostname == "postgres"
+    assert rasa_env["RASA_TRACKER_DB_HOST"] == "postgres" and rasa_env["REDIS_HOST"] == "redis"
+    assert SERVICES["service"]["ports"] == [f"{service_env['SERVICE_PORT']}:8000"]
+
+
+@pytest.mark.parametrize(
+    ("endpoints", "provided"),
+    [
+        ("endpoints.production.yml", lambda: env("rasa")),
+        ("endpoints.yml", lambda: next(s for s in local_stack(Ports(), "", Path("var"))
+                                       if s.name == "rasa").env),
+    ],
+)  # fmt: skip
+def test_every_variable_rasa_endpoints_need_is_provided(endpoints, provided) -> None:
+    needed = set(ENV_REFERENCE.findall((BOT_DIR / endpoints).read_text()))
+    assert needed and needed <= set(provided())
