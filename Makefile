@@ -28,6 +28,7 @@ run: setup
 	$(PY) -m devtools.run
 
 test: setup lint validate rasa-test
+	@scripts/ensure-postgres.sh
 	$(PY) -m pytest
 
 setup: .venv/.synced bot/.venv/.synced $(SPACY_PIPELINE) generate $(MODEL)
@@ -75,6 +76,7 @@ unit: .venv/.synced generate
 	$(PY) -m pytest tests -m "not integration"
 
 integration: setup
+	@scripts/ensure-postgres.sh
 	$(PY) -m pytest tests -m integration
 
 clean:

@@ -99,3 +99,9 @@ def test_addresses_line_up() -> None:
 def test_every_variable_rasa_endpoints_need_is_provided(endpoints, provided) -> None:
     needed = set(ENV_REFERENCE.findall((BOT_DIR / endpoints).read_text()))
     assert needed and needed <= set(provided())
+
+
+def test_readme_documents_every_setting_with_its_default() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for name, field in Settings.model_fields.items():
+        assert f"| `{name.upper()}` | `{field.default}` |" in readme, name
