@@ -97,3 +97,16 @@ def test_signed_but_malformed_request_is_refused(service, young_person) -> None:
     params = {"Body": "no sender or sid"}
     headers = signed_webhook(url, params, SETTINGS.twilio_auth_token)
     assert httpx.post(url, data=params, headers=headers).status_code == 400
+
+
+def test_more_gives_the_fuller_answer_to_the_last_question(service, young_person) -> None:
+    from knowledge.loader import knowledge_base
+
+    articles, _ = knowledge_base()
+    assert service.text_in("how long do i have a personal adviser", young_person).status_code == 200
+    [short] = service.texts_sent_to(young_person)
+    assert short["body"].endswith(MORE_PROMPT)
+    assert service.text_in("MORE", young_person).status_code == 200
+    _, full = service.texts_sent_to(young_person, expect=2)
+    assert full["body"].startswith(articles["personal-adviser"].web)
+    assert MORE_PROMPT not in full["body"]

@@ -104,3 +104,9 @@ def test_generated_training_data_has_every_example_and_a_rule_per_article(tmp_pa
     # Deterministic: writing twice changes nothing the second time (so Rasa does not retrain).
     assert write(tmp_path, ARTICLES)
     assert write(tmp_path, ARTICLES) == []
+
+
+def test_sms_asked_for_more_gets_the_full_answer_without_the_prompt() -> None:
+    reply = render(ARTICLES["staying-put"], None, Profile(), "sms", full=True)
+    assert reply.text == ARTICLES["staying-put"].web
+    assert not reply.has_more
