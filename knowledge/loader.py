@@ -7,9 +7,10 @@ not reach a young person.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -18,6 +19,9 @@ from knowledge.model import AGE_BANDS, RULE_STATUSES, Article, Council, Rule, So
 KNOWLEDGE_DIR = Path(__file__).resolve().parent
 ARTICLES_DIR = KNOWLEDGE_DIR / "articles"
 COUNCILS_DIR = KNOWLEDGE_DIR / "councils"
+
+
+T = TypeVar("T", Article, Council)
 
 
 class KnowledgeError(ValueError):
@@ -128,24 +132,23 @@ def parse_council(data: dict[str, Any], where: str) -> Council:
     )
 
 
-def load_articles(directory: Path = ARTICLES_DIR) -> dict[str, Article]:
-    articles: dict[str, Article] = {}
+def _load_directory(directory: Path, parse: Callable[[dict[str, Any], str], T]) -> dict[str, T]:
+    """Every YAML file in a folder, parsed; each file's id must be its name."""
+    loaded: dict[str, T] = {}
     for path in sorted(directory.glob("*.yml")):
-        article = parse_article(_read_yaml(path), path.name)
-        if article.id != path.stem:
-            raise KnowledgeError(f"{path.name}: id '{article.id}' must match the file name")
-        articles[article.id] = article
-    return articles
+        item = parse(_read_yaml(path), path.name)
+        if item.id != path.stem:
+            raise KnowledgeError(f"{path.name}: id '{item.id}' must match the file name")
+        loaded[path.stem] = item
+    return loaded
+
+
+def load_articles(directory: Path = ARTICLES_DIR) -> dict[str, Article]:
+    return _load_directory(directory, parse_article)
 
 
 def load_councils(directory: Path = COUNCILS_DIR) -> dict[str, Council]:
-    councils: dict[str, Council] = {}
-    for path in sorted(directory.glob("*.yml")):
-        council = parse_council(_read_yaml(path), path.name)
-        if council.id != path.stem:
-            raise KnowledgeError(f"{path.name}: id '{council.id}' must match the file name")
-        councils[council.id] = council
-    return councils
+    return _load_directory(directory, parse_council)
 
 
 @lru_cache(maxsize=1)
