@@ -86,7 +86,12 @@ class RunningService:
         return response.json()
 
     def text_in(
-        self, body: str, sender: str, to: str = LANCASHIRE_NUMBER, sid: str | None = None
+        self,
+        body: str,
+        sender: str,
+        to: str = LANCASHIRE_NUMBER,
+        sid: str | None = None,
+        timeout: float = 10.0,
     ) -> httpx.Response:
         """Post a correctly signed inbound SMS, exactly as Twilio would."""
         params = inbound_params(sender, to, body, SETTINGS.twilio_account_sid)
@@ -94,7 +99,7 @@ class RunningService:
             params["MessageSid"] = sid
         url = f"{self.base_url}/twilio/sms"
         headers = signed_webhook(url, params, SETTINGS.twilio_auth_token)
-        return httpx.post(url, data=params, headers=headers)
+        return httpx.post(url, data=params, headers=headers, timeout=timeout)
 
     def texts_sent_to(self, number: str, expect: int = 1, timeout: float = 30.0) -> list[dict]:
         """What the service sent to this number through the (fake) Twilio API."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from dataclasses import replace
 
 import pytest
@@ -45,3 +46,27 @@ def test_service_logs_hold_no_phone_numbers_or_message_text(service, assistant, 
     assert "inbound sms" in log  # the log is there and in use
     for private in (young_person, young_person[1:], "secret question", "private question"):
         assert private not in log
+
+
+def test_sms_is_acknowledged_without_waiting_for_a_hung_assistant(
+    assistant, ports, tmp_path, young_person
+) -> None:
+    """A Rasa that accepts connections but never answers must not hold up Twilio's webhook
+    (Twilio gives up after 15 seconds and retries)."""
+    hung = socket.socket()
+    hung.bind(("127.0.0.1", 0))
+    hung.listen(16)  # accepts in the kernel, never replies
+    down = replace(ports, service=free_port(), rasa=hung.getsockname()[1])
+    with empty_database("sqlite", tmp_path) as database_url:
+        service = start_service(assistant, down, database_url, RASA_TIMEOUT_SECONDS="8")
+        try:
+            # If the webhook waited for the assistant it would hang for 8 s; httpx gives up
+            # after 5 s and the test fails.
+            response = service.text_in("what does a PA do", young_person, timeout=5.0)
+            assert response.status_code == 200
+            [inbound] = [m for m in service.stored_messages() if m.direction == "in"]
+            assert inbound.status == "received"  # stored, being answered in the background
+        finally:
+            assistant.stop("service")
+            service.engine.dispose()
+            hung.close()
