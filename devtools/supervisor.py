@@ -25,6 +25,10 @@ class Supervisor:
         self._logs: list[IO[bytes]] = []
 
     def start(self, spec: ProcessSpec) -> subprocess.Popen[bytes]:
+        running = self.running.get(spec.name)
+        if running is not None and running.poll() is None:
+            # Replacing it would orphan a live process that still answers on its port.
+            raise StartFailed(f"{spec.name} is already running")
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_dir / f"{spec.name}.log", "ab")  # noqa: SIM115 (closed in stop_all)
         self._logs.append(log)

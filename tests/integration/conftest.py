@@ -121,10 +121,11 @@ class RunningService:
 
 
 def start_service(
-    supervisor: Supervisor, ports: Ports, database_url: str, **env: str
+    supervisor: Supervisor, ports: Ports, database_url: str, name: str = "service", **env: str
 ) -> RunningService:
+    """Start the service as `name` (a test's own service needs its own name and ports)."""
     spec = by_name(local_stack(ports, database_url, Path(os.devnull)))["service"]
-    spec = replace(spec, env={**spec.env, **env})
+    spec = replace(spec, name=name, env={**spec.env, **env})
     supervisor.start(spec)
     supervisor.wait_healthy(spec, timeout=60)
     return RunningService(

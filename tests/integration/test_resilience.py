@@ -19,7 +19,7 @@ def test_with_rasa_down_the_message_is_kept_and_the_young_person_told(
 ) -> None:
     down = replace(ports, service=free_port(), rasa=free_port())  # nothing listens there
     with empty_database("sqlite", tmp_path) as database_url:
-        service = start_service(assistant, down, database_url)
+        service = start_service(assistant, down, database_url, name="service-rasa-down")
         try:
             body = service.chat("can I stay with my foster carers after 18")
             assert [r["text"] for r in body["replies"]] == [HOLDING_REPLY.text]
@@ -34,7 +34,7 @@ def test_with_rasa_down_the_message_is_kept_and_the_young_person_told(
                 ("what does a PA do", "waiting"),
             ]
         finally:
-            assistant.stop("service")
+            assistant.stop("service-rasa-down")
             service.engine.dispose()
 
 
@@ -58,7 +58,9 @@ def test_sms_is_acknowledged_without_waiting_for_a_hung_assistant(
     hung.listen(16)  # accepts in the kernel, never replies
     down = replace(ports, service=free_port(), rasa=hung.getsockname()[1])
     with empty_database("sqlite", tmp_path) as database_url:
-        service = start_service(assistant, down, database_url, RASA_TIMEOUT_SECONDS="8")
+        service = start_service(
+            assistant, down, database_url, name="service-rasa-hung", RASA_TIMEOUT_SECONDS="8"
+        )
         try:
             # If the webhook waited for the assistant it would hang for 8 s; httpx gives up
             # after 5 s and the test fails.
@@ -67,6 +69,6 @@ def test_sms_is_acknowledged_without_waiting_for_a_hung_assistant(
             [inbound] = [m for m in service.stored_messages() if m.direction == "in"]
             assert inbound.status == "received"  # stored, being answered in the background
         finally:
-            assistant.stop("service")
+            assistant.stop("service-rasa-hung")
             service.engine.dispose()
             hung.close()
