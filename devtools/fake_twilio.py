@@ -70,8 +70,9 @@ def create_fake_twilio(account_sid: str, auth_token: str) -> FastAPI:
             status, code = app.state.fail_next.pop(0)
             return _twilio_error(status, code, "Injected failure")
         now = dt.datetime.now(dt.UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
+        message_sid = "SM" + secrets.token_hex(16)
         message = {
-            "sid": "SM" + secrets.token_hex(16),
+            "sid": message_sid,
             "account_sid": sid,
             "to": To,
             "from": From,
@@ -86,9 +87,8 @@ def create_fake_twilio(account_sid: str, auth_token: str) -> FastAPI:
             "error_message": None,
             "api_version": API_VERSION,
             "status_callback": StatusCallback,
-            "uri": f"/{API_VERSION}/Accounts/{sid}/Messages/{{sid}}.json",
+            "uri": f"/{API_VERSION}/Accounts/{sid}/Messages/{message_sid}.json",
         }
-        message["uri"] = message["uri"].replace("{sid}", message["sid"])
         with lock:
             messages.append(message)
         return JSONResponse(message, status_code=201)

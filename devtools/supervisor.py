@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
@@ -60,7 +61,9 @@ class Supervisor:
             time.sleep(0.5)
         raise StartFailed(f"{spec.name} not healthy after {timeout:.0f}s")
 
-    def start_all(self, specs: list[ProcessSpec], on_ready=None) -> None:  # type: ignore[no-untyped-def]
+    def start_all(
+        self, specs: list[ProcessSpec], on_ready: Callable[[ProcessSpec], None] | None = None
+    ) -> None:
         """Start every process, then wait for each: slow starters (Rasa) load in parallel."""
         for spec in specs:
             self.start(spec)

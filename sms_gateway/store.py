@@ -52,6 +52,19 @@ def open_conversation(session: Session, contact: Contact, council_id: str) -> Co
     return conversation
 
 
+def _inbound(conversation: Conversation, text: str, **fields: str) -> Message:
+    # By id, not relationship: a relationship would add the row to the session at once, before
+    # record_inbound_sms's savepoint, outside the part that is rolled back on a duplicate.
+    return Message(
+        conversation_id=conversation.id,
+        direction="in",
+        author="young_person",
+        text=text,
+        status="received",
+        **fields,
+    )
+
+
 def record_inbound_sms(
     session: Session,
     conversation: Conversation,
@@ -60,17 +73,7 @@ def record_inbound_sms(
     council_number: str,
 ) -> Message | None:
     """Store an inbound SMS once. Returns None when Twilio sent this MessageSid before."""
-    # By id, not relationship: a relationship would add the row to the session before the
-    # savepoint, outside the part that is rolled back on a duplicate.
-    message = Message(
-        conversation_id=conversation.id,
-        direction="in",
-        author="young_person",
-        text=text,
-        status="received",
-        external_id=message_sid,
-        council_number=council_number,
-    )
+    message = _inbound(conversation, text, external_id=message_sid, council_number=council_number)
     try:
         with session.begin_nested():
             session.add(message)
@@ -81,13 +84,7 @@ def record_inbound_sms(
 
 
 def record_inbound(session: Session, conversation: Conversation, text: str) -> Message:
-    message = Message(
-        conversation=conversation,
-        direction="in",
-        author="young_person",
-        text=text,
-        status="received",
-    )
+    message = _inbound(conversation, text)
     session.add(message)
     conversation.last_message_at = utcnow()
     session.flush()
