@@ -16,18 +16,19 @@ RASA_ENV := TF_CPP_MIN_LOG_LEVEL=2 PYTHONWARNINGS=ignore RASA_TELEMETRY_ENABLED=
 TRAINING_INPUTS := bot/config.yml $(wildcard bot/domain/*.yml bot/data/*.yml) \
 	$(wildcard knowledge/articles/*.yml) knowledge/training.py knowledge/loader.py
 
-.PHONY: help run test setup lint unit integration validate rasa-test generate clean
+.PHONY: help run test setup lint check-knowledge unit integration validate rasa-test generate clean
 
 help:
 	@echo "make run    run the whole assistant locally (SQLite, fake SMS provider)"
 	@echo "make test   run every check (lint, unit, Rasa validation, integration)"
 	@echo "make setup  only create environments, build the spaCy pipeline and train"
+	@echo "make check-knowledge  check knowledge/ (articles and councils) after editing it"
 	@echo "make clean  remove environments, trained models and local data"
 
 run: setup
 	$(PY) -m devtools.run
 
-test: setup lint validate rasa-test
+test: setup lint check-knowledge validate rasa-test
 	@scripts/ensure-postgres.sh
 	$(PY) -m pytest
 
@@ -63,6 +64,10 @@ $(MODEL): $(TRAINING_INPUTS) $(SPACY_PIPELINE) bot/.venv/.synced
 lint: .venv/.synced
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+
+# Content checks: schema, every canonical topic, SMS lengths, status wording, outdated claims.
+check-knowledge: .venv/.synced
+	$(PY) -m knowledge.validate
 
 validate: setup
 	cd bot && $(RASA_ENV) .venv/bin/rasa data validate --domain domain --data data \

@@ -14,7 +14,19 @@ from typing import Any, TypeVar
 
 import yaml
 
-from knowledge.model import AGE_BANDS, RULE_STATUSES, Article, Council, Rule, Source, Variant
+from knowledge.model import (
+    AGE_BANDS,
+    RULE_STATUSES,
+    SITUATIONS,
+    WEEKDAYS,
+    Article,
+    Council,
+    LocalOfferItem,
+    OpeningHours,
+    Rule,
+    Source,
+    Variant,
+)
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent
 ARTICLES_DIR = KNOWLEDGE_DIR / "articles"
@@ -48,21 +60,24 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def parse_article(data: dict[str, Any], where: str) -> Article:
-    sources = tuple(
-        Source(
-            id=_require(s, "id", where),
-            title=_require(s, "title", where),
-            url=s.get("url"),
-            seed=s.get("seed"),
-            lines=str(s["lines"]) if s.get("lines") is not None else None,
-        )
-        for s in _require(data, "sources", where)
+def _source(raw: dict[str, Any], where: str, default_id: str | None = None) -> Source:
+    source = Source(
+        id=raw.get("id") or default_id or _require(raw, "id", where),
+        title=_require(raw, "title", where),
+        url=raw.get("url"),
+        seed=raw.get("seed"),
+        lines=str(raw["lines"]) if raw.get("lines") is not None else None,
     )
+    if not (source.url or source.seed):
+        raise KnowledgeError(f"{where}: source '{source.id}' needs a url or a seed file")
+    return source
+
+
+def parse_article(data: dict[str, Any], where: str) -> Article:
+    sources = tuple(_source(s, where) for s in _require(data, "sources", where))
     source_ids = {s.id for s in sources}
-    for source in sources:
-        if not (source.url or source.seed):
-            raise KnowledgeError(f"{where}: source '{source.id}' needs a url or a seed file")
+    if len(source_ids) != len(sources):
+        raise KnowledgeError(f"{where}: two sources share an id")
 
     rules = []
     for raw in _require(data, "rules", where):
@@ -84,14 +99,22 @@ def parse_article(data: dict[str, Any], where: str) -> Article:
 
     variants = []
     for raw in data.get("variants") or []:
-        band = (raw.get("when") or {}).get("age")
-        if band not in AGE_BANDS:
+        when = raw.get("when") or {}
+        band, situation = when.get("age"), when.get("situation")
+        if set(when) - {"age", "situation"} or not (band or situation):
+            raise KnowledgeError(f"{where}: variant 'when' needs age and/or situation: {when}")
+        if band is not None and band not in AGE_BANDS:
             raise KnowledgeError(f"{where}: variant age '{band}' not one of {AGE_BANDS}")
+        if situation is not None and situation not in SITUATIONS:
+            raise KnowledgeError(
+                f"{where}: variant situation '{situation}' not one of {SITUATIONS}"
+            )
         if not (raw.get("sms") or raw.get("web")):
-            raise KnowledgeError(f"{where}: variant for {band} has no sms or web text")
+            raise KnowledgeError(f"{where}: variant for {when} has no sms or web text")
         variants.append(
             Variant(
                 age=band,
+                situation=situation,
                 sms=_text(raw["sms"]) if raw.get("sms") else None,
                 web=_text(raw["web"]) if raw.get("web") else None,
             )
@@ -116,6 +139,45 @@ def parse_article(data: dict[str, Any], where: str) -> Article:
     )
 
 
+def _opening_hours(raw: Any, where: str) -> OpeningHours:
+    """`{mon: "09:00-17:00", ...}`; days not listed are closed."""
+    if raw in (None, {}):
+        return OpeningHours()
+    if not isinstance(raw, dict):
+        raise KnowledgeError(f"{where}: office_hours must map days (mon..sun) to 'HH:MM-HH:MM'")
+    days = {}
+    for day, span in raw.items():
+        if day not in WEEKDAYS:
+            raise KnowledgeError(f"{where}: office_hours day '{day}' not one of {WEEKDAYS}")
+        try:
+            opens, closes = (dt.time.fromisoformat(t.strip()) for t in str(span).split("-"))
+        except ValueError:
+            raise KnowledgeError(
+                f"{where}: office_hours {day} '{span}' is not HH:MM-HH:MM"
+            ) from None
+        if closes <= opens:
+            raise KnowledgeError(f"{where}: office_hours {day} closes before it opens")
+        days[WEEKDAYS.index(day)] = (opens, closes)
+    return OpeningHours(days)
+
+
+def _local_offer_item(topic: str, raw: Any, where: str) -> LocalOfferItem:
+    """A local offer item: plain text (used for SMS and web) or {sms, web, sources}."""
+    if isinstance(raw, str):
+        return LocalOfferItem(sms=_text(raw))
+    if not isinstance(raw, dict):
+        raise KnowledgeError(f"{where}: local_offer '{topic}' must be text or a mapping")
+    item_where = f"{where}: local_offer '{topic}'"
+    return LocalOfferItem(
+        sms=_text(_require(raw, "sms", item_where)),
+        web=_text(raw["web"]) if raw.get("web") else None,
+        sources=tuple(
+            _source(s, item_where, default_id=f"{topic}-local-{n}")
+            for n, s in enumerate(raw.get("sources") or [], start=1)
+        ),
+    )
+
+
 def parse_council(data: dict[str, Any], where: str) -> Council:
     team = data.get("leaving_care_team") or {}
     return Council(
@@ -125,10 +187,13 @@ def parse_council(data: dict[str, Any], where: str) -> Council:
         website=data.get("website"),
         team_phone=team.get("phone"),
         team_email=team.get("email"),
-        office_hours=team.get("office_hours"),
+        office_hours=_opening_hours(team.get("office_hours"), where),
         out_of_hours_phone=data.get("out_of_hours_phone"),
         local_offer_url=data.get("local_offer_url"),
-        local_offer={k: _text(v) for k, v in (data.get("local_offer") or {}).items()},
+        local_offer={
+            topic: _local_offer_item(topic, raw, where)
+            for topic, raw in (data.get("local_offer") or {}).items()
+        },
     )
 
 

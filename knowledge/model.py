@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 # Age bands used by article variants; a young person's age falls in exactly one.
 AGE_BANDS = ("16-17", "18-20", "21-24", "25+")
 
+# Situations an answer can depend on besides age.
+SITUATIONS = ("in-education", "in-custody", "parent")
+
 # How binding a rule is. The answer's wording must match: a proposal is never a right.
 RULE_STATUSES = (
     "law",
@@ -63,11 +66,26 @@ class Rule:
 
 @dataclass(frozen=True)
 class Variant:
-    """An answer fitted to a condition, e.g. the young person's age band."""
+    """An answer fitted to a condition: an age band, a situation, or both."""
 
     age: str | None = None
+    situation: str | None = None
     sms: str | None = None
     web: str | None = None
+
+    def applies_to(self, band: str | None, situations: frozenset[str]) -> bool:
+        if self.age and self.age != band:
+            return False
+        return not self.situation or self.situation in situations
+
+    @property
+    def specificity(self) -> int:
+        """Both conditions beat a situation, which beats an age band."""
+        return (2 if self.situation else 0) + (1 if self.age else 0)
+
+    @property
+    def condition(self) -> str:
+        return " and ".join(c for c in (self.age, self.situation) if c)
 
 
 @dataclass(frozen=True)
@@ -84,8 +102,63 @@ class Article:
     related: tuple[str, ...] = ()
     variants: tuple[Variant, ...] = ()
 
-    def variant_for(self, band: str | None) -> Variant | None:
-        return next((v for v in self.variants if band and v.age == band), None)
+    def variant_for(
+        self, band: str | None, situations: frozenset[str] = frozenset()
+    ) -> Variant | None:
+        """The most specific variant that fits what we know, or None for the general answer."""
+        fitting = [v for v in self.variants if v.applies_to(band, situations)]
+        return max(fitting, key=lambda v: v.specificity, default=None)
+
+    @property
+    def statuses(self) -> set[str]:
+        return {rule.status for rule in self.rules}
+
+
+@dataclass(frozen=True)
+class LocalOfferItem:
+    """What a council adds to (or changes in) one national article."""
+
+    sms: str
+    web: str | None = None
+    sources: tuple[Source, ...] = ()
+
+
+# Days as written in council files, in week order (Monday is 0, as in datetime.weekday()).
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class OpeningHours:
+    """Opening times per weekday, Europe/London local time."""
+
+    # weekday (0 = Monday) -> (opens, closes)
+    days: dict[int, tuple[dt.time, dt.time]] = field(default_factory=dict)
+
+    def is_open(self, moment: dt.datetime) -> bool:
+        hours = self.days.get(moment.weekday())
+        return bool(hours) and hours[0] <= moment.time() < hours[1]
+
+    def describe(self) -> str:
+        """Plain words, e.g. "Mon-Thu 9am-5pm, Fri 9am-4:30pm"."""
+        groups: list[tuple[list[int], tuple[dt.time, dt.time]]] = []
+        for day in sorted(self.days):
+            hours = self.days[day]
+            if groups and groups[-1][1] == hours and groups[-1][0][-1] == day - 1:
+                groups[-1][0].append(day)
+            else:
+                groups.append(([day], hours))
+        parts = []
+        for days, (opens, closes) in groups:
+            names = [WEEKDAYS[d].capitalize() for d in (days[0], days[-1])]
+            label = names[0] if len(days) == 1 else f"{names[0]}-{names[1]}"
+            parts.append(f"{label} {_clock(opens)}-{_clock(closes)}")
+        return ", ".join(parts)
+
+
+def _clock(time: dt.time) -> str:
+    hour = time.hour % 12 or 12
+    suffix = "am" if time.hour < 12 else "pm"
+    return f"{hour}{suffix}" if not time.minute else f"{hour}:{time.minute:02d}{suffix}"
 
 
 @dataclass(frozen=True)
@@ -96,8 +169,8 @@ class Council:
     website: str | None = None
     team_phone: str | None = None
     team_email: str | None = None
-    office_hours: str | None = None
+    office_hours: OpeningHours = field(default_factory=OpeningHours)
     out_of_hours_phone: str | None = None
     local_offer_url: str | None = None
     # Local offer items by topic id: extra or overriding text for that article.
-    local_offer: dict[str, str] = field(default_factory=dict)
+    local_offer: dict[str, LocalOfferItem] = field(default_factory=dict)

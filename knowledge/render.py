@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from knowledge.model import Article, Council, age_band
+from knowledge.sms_text import normalise
 
 CHANNELS = ("sms", "web")
 MORE_PROMPT = "Reply MORE for details."
@@ -15,6 +16,8 @@ class Profile:
     """What we know about the young person; every field may be unknown."""
 
     age: int | None = None
+    # e.g. {"in-education", "parent"}; see knowledge.model.SITUATIONS
+    situations: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -49,23 +52,49 @@ def render(
     """
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
-    variant = article.variant_for(age_band(profile.age))
+    variant = article.variant_for(age_band(profile.age), profile.situations)
     short = channel == "sms" and not full
     if short:
         body = (variant.sms if variant and variant.sms else None) or article.sms
     else:
         body = (variant.web if variant and variant.web else None) or article.web
 
-    parts = [body]
-    local = council.local_offer.get(article.id) if council else None
-    if local:
-        parts.append(f"In {council.name}: {local}")
+    parts = [body, *_local_parts(article, council, short=short)]
     has_more = short and article.web != body
     if has_more:
         parts.append(MORE_PROMPT)
+    text = ("\n\n" if not short else " ").join(parts)
     return Reply(
-        text=("\n\n" if not short else " ").join(parts),
+        text=normalise(text) if channel == "sms" else text,
         topic=article.id,
-        sources=[s.as_reply() for s in article.sources],
+        sources=_sources(article, council),
         has_more=has_more,
     )
+
+
+def _local_parts(article: Article, council: Council | None, *, short: bool) -> list[str]:
+    """The council's own offer on this topic, or where to look when it is the council's choice."""
+    if council is None:
+        return []
+    item = council.local_offer.get(article.id)
+    if item:
+        return [f"In {council.name}: {item.sms if short else (item.web or item.sms)}"]
+    if "council-choice" in article.statuses and council.local_offer_url and not short:
+        return [f"See {council.name}'s local offer: {council.local_offer_url}"]
+    return []
+
+
+def _sources(article: Article, council: Council | None) -> list[dict[str, str]]:
+    sources = [s.as_reply() for s in article.sources]
+    item = council.local_offer.get(article.id) if council else None
+    if council and (item or "council-choice" in article.statuses):
+        sources += [s.as_reply() for s in item.sources] if item else []
+        if council.local_offer_url:
+            sources.append(
+                {
+                    "id": f"{council.id}-local-offer",
+                    "title": f"{council.name} local offer for care leavers",
+                    "url": council.local_offer_url,
+                }
+            )
+    return sources

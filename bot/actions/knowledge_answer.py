@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from knowledge.loader import knowledge_base
-from knowledge.model import Article
+from knowledge.model import SITUATIONS, Article
 from knowledge.render import CHANNELS, Profile, render
 from knowledge.training import ANSWER_ACTION, topic_for
 
@@ -32,10 +32,14 @@ def send_answer(
     context = message_context(tracker)
     channel = context.get("channel") if context.get("channel") in CHANNELS else "web"
     age = context.get("age")
+    situations = context.get("situations") or []
     reply = render(
         article,
         councils.get(str(context.get("council"))),
-        Profile(age=age if isinstance(age, int) else None),
+        Profile(
+            age=age if isinstance(age, int) else None,
+            situations=frozenset(s for s in situations if s in SITUATIONS),
+        ),
         channel,
         full=full,
     )

@@ -8,7 +8,13 @@ import datetime as dt
 import pytest
 import yaml
 
-from knowledge.loader import ARTICLES_DIR, KnowledgeError, knowledge_base, parse_article
+from knowledge.loader import (
+    ARTICLES_DIR,
+    KnowledgeError,
+    knowledge_base,
+    parse_article,
+    parse_council,
+)
 from knowledge.model import age_band
 from knowledge.render import MORE_PROMPT, Profile, render
 from knowledge.training import intent_for, nlu_and_rules, topic_for, write
@@ -110,3 +116,81 @@ def test_sms_asked_for_more_gets_the_full_answer_without_the_prompt() -> None:
     reply = render(ARTICLES["staying-put"], None, Profile(), "sms", full=True)
     assert reply.text == ARTICLES["staying-put"].web
     assert not reply.has_more
+
+
+def test_sms_weaves_in_the_council_line_before_the_more_prompt() -> None:
+    reply = render(ARTICLES["staying-put"], COUNCILS["lancashire"], Profile(), "sms")
+    assert "In Lancashire:" in reply.text and reply.text.endswith(MORE_PROMPT)
+    assert reply.text.index("In Lancashire:") > reply.text.index("21st birthday")
+
+
+def test_a_council_choice_without_a_local_item_points_to_that_councils_local_offer() -> None:
+    council = COUNCILS["northbridge"]
+    reply = render(ARTICLES["benefits-under-18"], council, Profile(), "web")
+    assert council.local_offer_url and council.local_offer_url in reply.text
+    assert {"url": council.local_offer_url}.items() <= reply.sources[-1].items()
+
+
+def test_the_most_specific_variant_wins() -> None:
+    data = copy.deepcopy(raw_article("staying-put"))
+    data["variants"] = [
+        {"when": {"age": "18-20"}, "sms": "age only"},
+        {"when": {"situation": "in-education"}, "sms": "studying"},
+        {"when": {"age": "18-20", "situation": "in-education"}, "sms": "both"},
+    ]
+    article = parse_article(data, "staying-put.yml")
+    studying = frozenset({"in-education"})
+
+    def sms(profile: Profile) -> str:
+        return render(article, None, profile, "sms").text
+
+    assert sms(Profile(age=19, situations=studying)).startswith("both")
+    assert sms(Profile(age=23, situations=studying)).startswith("studying")
+    assert sms(Profile(age=19)).startswith("age only")
+    assert sms(Profile(age=23)).startswith(article.sms)
+
+
+def test_sms_text_is_sent_as_plain_gsm7() -> None:
+    data = copy.deepcopy(raw_article("staying-put"))
+    data["sms"] = "You\u2019re fine \u2013 ask your PA\u2026"
+    reply = render(parse_article(data, "staying-put.yml"), None, Profile(), "sms")
+    assert reply.text.startswith("You're fine - ask your PA...")
+
+
+def test_office_hours_are_read_per_day_and_described_in_plain_words() -> None:
+    hours = COUNCILS["northbridge"].office_hours
+    friday_4pm = dt.datetime(2026, 11, 20, 16, 0)
+    saturday_10am = dt.datetime(2026, 11, 21, 10, 0)
+    assert hours.is_open(friday_4pm) and not hours.is_open(saturday_10am)
+    council = parse_council(
+        {
+            "id": "x",
+            "name": "X",
+            "sms_numbers": ["+447700900999"],
+            "leaving_care_team": {
+                "office_hours": {"mon": "09:00-17:00", "tue": "09:00-17:00", "fri": "10:00-16:30"}
+            },
+        },
+        "x.yml",
+    )
+    assert council.office_hours.describe() == "Mon-Tue 9am-5pm, Fri 10am-4:30pm"
+
+
+@pytest.mark.parametrize(
+    ("hours", "complaint"),
+    [
+        ({"monday": "09:00-17:00"}, "day 'monday'"),
+        ({"mon": "9 till 5"}, "not HH:MM-HH:MM"),
+        ({"mon": "17:00-09:00"}, "closes before it opens"),
+        ("Monday to Friday", "must map days"),
+    ],
+)
+def test_malformed_office_hours_are_refused(hours, complaint) -> None:
+    data = {
+        "id": "x",
+        "name": "X",
+        "sms_numbers": ["+1"],
+        "leaving_care_team": {"office_hours": hours},
+    }
+    with pytest.raises(KnowledgeError, match=complaint):
+        parse_council(data, "x.yml")
