@@ -136,6 +136,7 @@ def parse_article(data: dict[str, Any], where: str) -> Article:
         examples=tuple(str(e).strip() for e in _require(data, "examples", where)),
         related=tuple(data.get("related") or ()),
         variants=tuple(variants),
+        council_contacts=bool(data.get("council_contacts", False)),
     )
 
 

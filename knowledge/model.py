@@ -101,6 +101,8 @@ class Article:
     examples: tuple[str, ...]
     related: tuple[str, ...] = ()
     variants: tuple[Variant, ...] = ()
+    # True when the answer should end with the council's own contact details.
+    council_contacts: bool = False
 
     def variant_for(
         self, band: str | None, situations: frozenset[str] = frozenset()
@@ -174,3 +176,22 @@ class Council:
     local_offer_url: str | None = None
     # Local offer items by topic id: extra or overriding text for that article.
     local_offer: dict[str, LocalOfferItem] = field(default_factory=dict)
+
+    def contact_line(self) -> str:
+        """How to reach the leaving care team, from this file only (never invented)."""
+        team = [t for t in (self.team_phone, self.team_email) if t]
+        parts = []
+        if team:
+            hours = self.office_hours.describe()
+            parts.append(
+                f"{self.name} leaving care team: {', '.join(team)}"
+                + (f" ({hours})." if hours else ".")
+            )
+        if self.out_of_hours_phone:
+            parts.append(f"Out of hours: {self.out_of_hours_phone}.")
+        if not parts:
+            where = self.local_offer_url or self.website
+            return f"{self.name}'s contact details are in its published local offer" + (
+                f": {where}" if where else "."
+            )
+        return " ".join(parts)

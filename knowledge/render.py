@@ -76,12 +76,13 @@ def _local_parts(article: Article, council: Council | None, *, short: bool) -> l
     """The council's own offer on this topic, or where to look when it is the council's choice."""
     if council is None:
         return []
+    parts = [council.contact_line()] if article.council_contacts else []
     item = council.local_offer.get(article.id)
     if item:
-        return [f"In {council.name}: {item.sms if short else (item.web or item.sms)}"]
-    if "council-choice" in article.statuses and council.local_offer_url and not short:
-        return [f"See {council.name}'s local offer: {council.local_offer_url}"]
-    return []
+        parts.append(f"In {council.name}: {item.sms if short else (item.web or item.sms)}")
+    elif "council-choice" in article.statuses and council.local_offer_url and not short:
+        parts.append(f"See {council.name}'s local offer: {council.local_offer_url}")
+    return parts
 
 
 def _sources(article: Article, council: Council | None) -> list[dict[str, str]]:

@@ -28,7 +28,7 @@ from knowledge.loader import (
     parse_article,
     parse_council,
 )
-from knowledge.model import SITUATIONS, Article, Council
+from knowledge.model import SITUATIONS, Article, Council, age_band
 from knowledge.render import MORE_PROMPT, Profile, render
 from knowledge.sms_text import encoding, normalise, segments
 
@@ -69,9 +69,13 @@ class Superseded:
     why: str
     pattern: re.Pattern[str]
     unless: re.Pattern[str] | None
+    # Age bands for which the statement is true (e.g. Childline for 16-17 year olds).
+    true_for: frozenset[str] = frozenset()
 
-    def matches(self, text: str) -> str | None:
+    def matches(self, text: str, band: str | None = None) -> str | None:
         """The first sentence of `text` that makes this outdated claim, if any."""
+        if band in self.true_for:
+            return None
         for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
             if self.pattern.search(sentence) and not (self.unless and self.unless.search(sentence)):
                 return sentence
@@ -86,6 +90,7 @@ def load_superseded(path: Path = SUPERSEDED_FILE) -> list[Superseded]:
             why=s["why"],
             pattern=re.compile(s["pattern"], re.IGNORECASE),
             unless=re.compile(s["unless"], re.IGNORECASE) if s.get("unless") else None,
+            true_for=frozenset(s.get("true_for") or ()),
         )
         for s in data["statements"]
     ]
@@ -135,6 +140,12 @@ def profiles(article: Article) -> Iterator[Profile]:
         if variant.age and variant.situation:
             age = int(variant.age.split("-")[0].rstrip("+"))
             yield Profile(age=age, situations=frozenset({variant.situation}))
+
+
+def describe(profile: Profile) -> str:
+    known = [f"age {profile.age}"] if profile.age is not None else []
+    known += sorted(profile.situations)
+    return ", ".join(known) or "nothing known"
 
 
 def check_sms(where: str, text: str, limit: int) -> Iterator[Finding]:
@@ -233,9 +244,10 @@ def check_rendered(
             for profile in profiles(article):
                 for channel, full in (("sms", False), ("sms", True), ("web", False)):
                     reply = render(article, council, profile, channel, full=full)
-                    where = f"{article.id} ({council.id if council else 'national'}, {channel})"
+                    where = f"{article.id} ({council.id if council else 'national'}, {channel}"
+                    where += f", {describe(profile)})"
                     for claim in superseded:
-                        sentence = claim.matches(reply.text)
+                        sentence = claim.matches(reply.text, age_band(profile.age))
                         if sentence:
                             yield Finding(
                                 "error",
