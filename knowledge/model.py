@@ -22,6 +22,9 @@ RULE_STATUSES = (
     "recommended-minimum",
     "council-choice",
     "announced",
+    # A national service or scheme anyone eligible can use (a helpline, the Covenant): it
+    # exists, but it is not a legal entitlement and can change.
+    "service",
 )
 
 

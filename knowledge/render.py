@@ -73,16 +73,23 @@ def render(
 
 
 def _local_parts(article: Article, council: Council | None, *, short: bool) -> list[str]:
-    """The council's own offer on this topic, or where to look when it is the council's choice."""
+    """The council's contacts and own offer on this topic, or where to look for its offer."""
     if council is None:
         return []
-    parts = [council.contact_line()] if article.council_contacts else []
     item = council.local_offer.get(article.id)
+    if article.council_contacts:
+        # By SMS the contacts are what matters now; the local detail comes with MORE.
+        local = [] if short or not item else [_local_line(council, item.web or item.sms)]
+        return [council.contact_line(), *local]
     if item:
-        parts.append(f"In {council.name}: {item.sms if short else (item.web or item.sms)}")
-    elif "council-choice" in article.statuses and council.local_offer_url and not short:
-        parts.append(f"See {council.name}'s local offer: {council.local_offer_url}")
-    return parts
+        return [_local_line(council, item.sms if short else (item.web or item.sms))]
+    if "council-choice" in article.statuses and council.local_offer_url and not short:
+        return [f"See {council.name}'s local offer: {council.local_offer_url}"]
+    return []
+
+
+def _local_line(council: Council, text: str) -> str:
+    return f"In {council.name}: {text}"
 
 
 def _sources(article: Article, council: Council | None) -> list[dict[str, str]]:

@@ -240,22 +240,30 @@ def check_rendered(
 ) -> Iterator[Finding]:
     """Every answer a young person could get: no outdated claims, SMS within budget."""
     for article in articles.values():
+        # One finding per outdated sentence, however many renderings contain it.
+        outdated: dict[tuple[str, str], list[str]] = {}
         for council in [None, *councils.values()]:
             for profile in profiles(article):
                 for channel, full in (("sms", False), ("sms", True), ("web", False)):
                     reply = render(article, council, profile, channel, full=full)
-                    where = f"{article.id} ({council.id if council else 'national'}, {channel}"
-                    where += f", {describe(profile)})"
+                    where = f"{council.id if council else 'national'}, {channel}"
+                    where += f"{' MORE' if full else ''}, {describe(profile)}"
                     for claim in superseded:
                         sentence = claim.matches(reply.text, age_band(profile.age))
                         if sentence:
-                            yield Finding(
-                                "error",
-                                where,
-                                f"superseded statement '{claim.id}' ({claim.why}): {sentence!r}",
-                            )
+                            outdated.setdefault((claim.id, sentence), []).append(where)
                     if channel == "sms" and not full and council:
-                        yield from check_sms(where, reply.text, SMS_WITH_LOCAL_MAX_SEGMENTS)
+                        yield from check_sms(
+                            f"{article.id} ({where})", reply.text, SMS_WITH_LOCAL_MAX_SEGMENTS
+                        )
+        why = {claim.id: claim.why for claim in superseded}
+        for (claim_id, sentence), renderings in outdated.items():
+            yield Finding(
+                "error",
+                article.id,
+                f"superseded statement '{claim_id}' ({why[claim_id]}): {sentence!r} "
+                f"in {len(renderings)} answer(s), e.g. ({renderings[0]})",
+            )
 
 
 def validate(
