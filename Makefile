@@ -16,13 +16,14 @@ RASA_ENV := TF_CPP_MIN_LOG_LEVEL=2 PYTHONWARNINGS=ignore RASA_TELEMETRY_ENABLED=
 TRAINING_INPUTS := bot/config.yml $(wildcard bot/domain/*.yml bot/data/*.yml) \
 	$(wildcard knowledge/articles/*.yml) knowledge/training.py knowledge/loader.py
 
-.PHONY: help run test setup lint check-knowledge unit integration validate rasa-test generate clean
+.PHONY: help run test eval setup lint check-knowledge unit integration validate rasa-test generate clean
 
 help:
 	@echo "make run    run the whole assistant locally (SQLite, fake SMS provider)"
 	@echo "make test   run every check (lint, unit, Rasa validation, integration)"
 	@echo "make setup  only create environments, build the spaCy pipeline and train"
 	@echo "make check-knowledge  check knowledge/ (articles and councils) after editing it"
+	@echo "make eval   score the assistant on ../shared/eval cases (or EVAL_CASES=...)"
 	@echo "make clean  remove environments, trained models and local data"
 
 run: setup
@@ -31,6 +32,11 @@ run: setup
 test: setup lint check-knowledge validate rasa-test
 	@scripts/ensure-postgres.sh
 	$(PY) -m pytest
+
+# Conversation evaluation over the web chat contract; starts its own assistant.
+EVAL_CASES ?=
+eval: setup
+	$(PY) -m devtools.evaluate $(EVAL_CASES)
 
 setup: .venv/.synced bot/.venv/.synced $(SPACY_PIPELINE) generate $(MODEL)
 

@@ -5,6 +5,7 @@ the integration tests, and checked against docker-compose.yml.
 from __future__ import annotations
 
 import os
+import socket
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,17 @@ class Ports:
     rasa: int = 5005
     actions: int = 5055
     fake_twilio: int = 8090
+
+    @classmethod
+    def free(cls) -> Ports:
+        """Ports nothing is listening on now (tests and `make eval` run beside `make run`)."""
+        return cls(*(free_port() for _ in range(4)))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ started with the same commands as `make run` (devtools/processes.py)."""
 from __future__ import annotations
 
 import os
-import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -30,20 +29,13 @@ LANCASHIRE_NUMBER = "+447700900100"
 NORTHBRIDGE_NUMBER = "+447700900200"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def by_name(specs: list[ProcessSpec]) -> dict[str, ProcessSpec]:
     return {spec.name: spec for spec in specs}
 
 
 @pytest.fixture(scope="session")
 def ports() -> Ports:
-    return Ports(service=free_port(), rasa=free_port(), actions=free_port(),
-                 fake_twilio=free_port())  # fmt: skip
+    return Ports.free()
 
 
 @pytest.fixture(scope="session")

@@ -7,9 +7,10 @@ from dataclasses import replace
 
 import pytest
 
+from devtools.processes import free_port
 from sms_gateway.flow import HOLDING_REPLY
 from tests.conftest import empty_database
-from tests.integration.conftest import free_port, start_service
+from tests.integration.conftest import start_service
 
 pytestmark = pytest.mark.integration
 
