@@ -10,7 +10,13 @@ import pytest
 import yaml
 
 from knowledge.loader import ARTICLES_DIR, COUNCILS_DIR
-from knowledge.validate import canonical_topics, eval_questions, load_superseded, validate
+from knowledge.validate import (
+    canonical_topics,
+    eval_questions,
+    example_key,
+    load_superseded,
+    validate,
+)
 
 TOPIC = "staying-put"
 
@@ -147,3 +153,16 @@ def test_a_council_local_offer_line_too_long_for_sms_is_an_error(knowledge_copy)
     edit(councils / "northbridge.yml", lambda d: d["local_offer"].update({TOPIC: "x " * 100}))
     found = errors(validate(articles, councils, only={TOPIC, "northbridge"}))
     assert any("northbridge local_offer staying-put" in e for e in found)
+
+
+def test_held_out_topic_questions_are_not_training_examples() -> None:
+    held_out = yaml.safe_load(
+        (Path(__file__).parents[1] / "integration" / "topic_questions.yml").read_text()
+    )
+    trained = {
+        example_key(e)
+        for path in ARTICLES_DIR.glob("*.yml")
+        for e in yaml.safe_load(path.read_text())["examples"]
+    }
+    leaked = [case["question"] for case in held_out if example_key(case["question"]) in trained]
+    assert leaked == []
