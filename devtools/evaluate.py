@@ -24,7 +24,9 @@ import yaml
 from devtools.processes import ROOT, Ports, local_stack
 from devtools.supervisor import Supervisor
 
-DEFAULT_CASES = ROOT.parent / "shared" / "eval" / "dev-questions.yml"
+# Our held-out question per topic, and the published development cases beside the repo.
+OUR_CASES = ROOT / "eval" / "topic-questions.yml"
+SHARED_CASES = ROOT.parent / "shared" / "eval" / "dev-questions.yml"
 # The conversation topic each non-answer kind must reply with (see the conversation contract).
 KIND_TOPICS = {"crisis": "crisis", "handoff": "human", "callback": "callback",
                "out_of_scope": "out-of-scope"}  # fmt: skip
@@ -114,10 +116,10 @@ def load_cases(paths: list[Path]) -> list[dict[str, Any]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("cases", nargs="*", type=Path, default=[DEFAULT_CASES])
+    parser.add_argument("cases", nargs="*", type=Path, help="default: ours, and shared if present")
     parser.add_argument("--url", help="a running service; default: start one for this run")
     args = parser.parse_args(argv)
-    cases = load_cases(args.cases)
+    cases = load_cases(args.cases or [p for p in (OUR_CASES, SHARED_CASES) if p.exists()])
     if args.url:
         outcomes = evaluate(args.url, cases)
     else:
