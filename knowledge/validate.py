@@ -185,6 +185,7 @@ def check_article(article: Article, where: str, today: dt.date) -> Iterator[Find
                     f"a rule is '{status}' but the answer never says so "
                     f"(expected wording like /{STATUS_WORDING[status]}/)",
                 )
+    yield from check_amounts(article, where, [t for _, t in shorts + fulls])
     if len(article.examples) < MIN_EXAMPLES:
         yield Finding("error", where, f"{len(article.examples)} examples (at least {MIN_EXAMPLES})")
     if today - article.last_reviewed > REVIEW_MAX_AGE:
@@ -193,6 +194,27 @@ def check_article(article: Article, where: str, today: dt.date) -> Iterator[Find
         )
     if article.last_reviewed > today:
         yield Finding("error", where, f"last_reviewed {article.last_reviewed} is in the future")
+
+
+AMOUNT = re.compile(r"£\s?(\d[\d,]*(?:\.\d\d)?)(k?)", re.IGNORECASE)
+
+
+def amounts(text: str) -> set[str]:
+    """Money amounts in a text, as plain numbers ("£3,000" and "£3k" are both "3000")."""
+    found = set()
+    for number, thousands in AMOUNT.findall(text):
+        value = float(number.replace(",", "")) * (1000 if thousands else 1)
+        found.add(f"{value:g}")
+    return found
+
+
+def check_amounts(article: Article, where: str, answers: list[str]) -> Iterator[Finding]:
+    """An amount may appear in an answer only if a rule (which cites its sources) states it."""
+    sourced = set().union(*(amounts(rule.text) for rule in article.rules))
+    for amount in sorted(set().union(*(amounts(text) for text in answers)) - sourced):
+        yield Finding(
+            "error", where, f"£{amount} appears in an answer but in no rule with a source"
+        )
 
 
 def check_examples(articles: dict[str, Article], published: set[str]) -> Iterator[Finding]:

@@ -166,3 +166,21 @@ def test_held_out_topic_questions_are_not_training_examples() -> None:
     questions = [m for case in held_out for m in case["messages"]]
     leaked = [q for q in questions if example_key(q) in trained]
     assert leaked == []
+
+
+def test_an_amount_no_rule_states_is_an_error(knowledge_copy) -> None:
+    articles, councils = knowledge_copy
+    edit(articles / f"{TOPIC}.yml", lambda d: d.update(sms="Your carers get £250 a week."))
+    found = errors(validate(articles, councils, only={TOPIC}))
+    assert any("£250 appears in an answer but in no rule" in e for e in found)
+
+
+def test_an_amount_a_rule_states_may_be_written_another_way(knowledge_copy) -> None:
+    articles, councils = knowledge_copy
+
+    def state_amount(data: dict) -> None:
+        data["rules"][0]["text"] += " Carers get at least £3,000."
+        data["sms"] = "Carers get at least £3k."
+
+    edit(articles / f"{TOPIC}.yml", state_amount)
+    assert errors(validate(articles, councils, only={TOPIC})) == []
