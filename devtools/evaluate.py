@@ -87,14 +87,11 @@ def evaluate(base_url: str, cases: list[dict[str, Any]]) -> list[Outcome]:
 
 def report(outcomes: list[Outcome]) -> str:
     lines = []
-    totals, passed = (
-        Counter(o.kind for o in outcomes),
-        Counter(o.kind for o in outcomes if o.passed),
-    )
+    totals = Counter(o.kind for o in outcomes)
+    passed = Counter(o.kind for o in outcomes if o.passed)
     for kind in sorted(totals):
-        lines.append(
-            f"{kind:<14} {passed[kind]:>4}/{totals[kind]:<4} {passed[kind] / totals[kind]:6.1%}"
-        )
+        share = passed[kind] / totals[kind]
+        lines.append(f"{kind:<14} {passed[kind]:>4}/{totals[kind]:<4} {share:6.1%}")
     overall = sum(passed.values()) / len(outcomes) if outcomes else 0.0
     lines.append(f"{'all':<14} {sum(passed.values()):>4}/{len(outcomes):<4} {overall:6.1%}")
     failures = [o for o in outcomes if not o.passed]

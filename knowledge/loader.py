@@ -198,15 +198,20 @@ def parse_council(data: dict[str, Any], where: str) -> Council:
     )
 
 
-def _load_directory(directory: Path, parse: Callable[[dict[str, Any], str], T]) -> dict[str, T]:
-    """Every YAML file in a folder, parsed; each file's id must be its name."""
-    loaded: dict[str, T] = {}
-    for path in sorted(directory.glob("*.yml")):
+def load_file(path: Path, parse: Callable[[dict[str, Any], str], T]) -> T:
+    """One article or council file, parsed; its id must be its file name."""
+    try:
         item = parse(_read_yaml(path), path.name)
-        if item.id != path.stem:
-            raise KnowledgeError(f"{path.name}: id '{item.id}' must match the file name")
-        loaded[path.stem] = item
-    return loaded
+    except yaml.YAMLError as exc:
+        raise KnowledgeError(f"{path.name}: not valid YAML: {exc}") from None
+    if item.id != path.stem:
+        raise KnowledgeError(f"{path.name}: id '{item.id}' must match the file name")
+    return item
+
+
+def _load_directory(directory: Path, parse: Callable[[dict[str, Any], str], T]) -> dict[str, T]:
+    """Every YAML file in a folder, parsed."""
+    return {path.stem: load_file(path, parse) for path in sorted(directory.glob("*.yml"))}
 
 
 def load_articles(directory: Path = ARTICLES_DIR) -> dict[str, Article]:

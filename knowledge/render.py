@@ -94,15 +94,17 @@ def _local_line(council: Council, text: str) -> str:
 
 def _sources(article: Article, council: Council | None) -> list[dict[str, str]]:
     sources = [s.as_reply() for s in article.sources]
-    item = council.local_offer.get(article.id) if council else None
-    if council and (item or "council-choice" in article.statuses):
-        sources += [s.as_reply() for s in item.sources] if item else []
-        if council.local_offer_url:
-            sources.append(
-                {
-                    "id": f"{council.id}-local-offer",
-                    "title": f"{council.name} local offer for care leavers",
-                    "url": council.local_offer_url,
-                }
-            )
+    if council is None:
+        return sources
+    item = council.local_offer.get(article.id)
+    if item:
+        sources += [s.as_reply() for s in item.sources]
+    if (item or "council-choice" in article.statuses) and council.local_offer_url:
+        sources.append(
+            {
+                "id": f"{council.id}-local-offer",
+                "title": f"{council.name} local offer for care leavers",
+                "url": council.local_offer_url,
+            }
+        )
     return sources

@@ -17,6 +17,7 @@ GSM7_BASIC = frozenset(
 )
 # The extension table: each costs two septets (escape + character).
 GSM7_EXTENDED = frozenset("^{}\\[~]|€\f")
+GSM7 = GSM7_BASIC | GSM7_EXTENDED
 
 # Typographic characters people (and word processors) use, with their plain equivalents.
 REPLACEMENTS = {
@@ -61,7 +62,7 @@ def normalise(text: str) -> str:
     out = []
     for char in text:
         char = REPLACEMENTS.get(char, char)
-        if len(char) == 1 and char not in GSM7_BASIC and char not in GSM7_EXTENDED:
+        if len(char) == 1 and char not in GSM7:
             stripped = "".join(
                 c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
             )
@@ -73,13 +74,12 @@ def normalise(text: str) -> str:
 
 def encoding(text: str) -> str:
     """'gsm7' when every character is in the GSM-7 alphabet, else 'ucs2'."""
-    allowed = GSM7_BASIC | GSM7_EXTENDED
-    return "gsm7" if all(c in allowed for c in text) else "ucs2"
+    return "gsm7" if all(c in GSM7 for c in text) else "ucs2"
 
 
-def length_in_units(text: str) -> int:
+def length_in_units(text: str, kind: str | None = None) -> int:
     """Septets for GSM-7 (extension characters count twice), UTF-16 code units for UCS-2."""
-    if encoding(text) == "gsm7":
+    if (kind or encoding(text)) == "gsm7":
         return sum(2 if c in GSM7_EXTENDED else 1 for c in text)
     return len(text.encode("utf-16-le")) // 2
 
@@ -87,7 +87,7 @@ def length_in_units(text: str) -> int:
 def segments(text: str) -> int:
     """How many SMS parts the text is sent as."""
     kind = encoding(text)
-    units = length_in_units(text)
+    units = length_in_units(text, kind)
     if units <= SINGLE_SEGMENT[kind]:
         return 1
     per_part = MULTI_SEGMENT[kind]

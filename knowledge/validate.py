@@ -25,6 +25,7 @@ from knowledge.loader import (
     COUNCILS_DIR,
     KNOWLEDGE_DIR,
     KnowledgeError,
+    load_file,
     parse_article,
     parse_council,
 )
@@ -113,19 +114,14 @@ def eval_questions(path: Path = EVAL_FILE) -> set[str]:
 
 
 def _load(directory: Path, parse, findings: list[Finding]) -> dict:
+    """Like the loader, but a broken file is reported and the others are still checked."""
     loaded = {}
     for path in sorted(directory.glob("*.yml")):
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-            if not isinstance(data, dict):
-                raise KnowledgeError(f"{path.name}: expected a mapping at the top level")
-            item = parse(data, path.name)
-        except (KnowledgeError, yaml.YAMLError, KeyError, TypeError) as exc:
+            loaded[path.stem] = load_file(path, parse)
+        # KeyError/TypeError: a field of the wrong shape, e.g. a rule written as plain text.
+        except (KnowledgeError, KeyError, TypeError) as exc:
             findings.append(Finding("error", path.name, str(exc)))
-            continue
-        if item.id != path.stem:
-            findings.append(Finding("error", path.name, f"id '{item.id}' must match file name"))
-        loaded[item.id] = item
     return loaded
 
 
