@@ -16,7 +16,8 @@ RASA_ENV := TF_CPP_MIN_LOG_LEVEL=2 PYTHONWARNINGS=ignore RASA_TELEMETRY_ENABLED=
 TRAINING_INPUTS := bot/config.yml $(wildcard bot/domain/*.yml bot/data/*.yml) \
 	$(wildcard knowledge/articles/*.yml) knowledge/training.py knowledge/loader.py
 
-.PHONY: help run test eval setup lint check-knowledge unit integration validate rasa-test generate clean
+.PHONY: help run test eval setup lint check-knowledge unit integration validate rasa-test bot-unit \
+	nlu-report generate clean
 
 help:
 	@echo "make run    run the whole assistant locally (SQLite, fake SMS provider)"
@@ -24,12 +25,13 @@ help:
 	@echo "make setup  only create environments, build the spaCy pipeline and train"
 	@echo "make check-knowledge  check knowledge/ (articles and councils) after editing it"
 	@echo "make eval   score the assistant on ../shared/eval cases (or EVAL_CASES=...)"
+	@echo "make nlu-report  cross-validate the NLU pipeline and print intent F1 (slow)"
 	@echo "make clean  remove environments, trained models and local data"
 
 run: setup
 	$(PY) -m devtools.run
 
-test: setup lint check-knowledge validate rasa-test
+test: setup lint check-knowledge validate rasa-test bot-unit
 	@scripts/ensure-postgres.sh
 	$(PY) -m pytest
 
@@ -37,6 +39,10 @@ test: setup lint check-knowledge validate rasa-test
 EVAL_CASES ?=
 eval: setup
 	$(PY) -m devtools.evaluate $(EVAL_CASES)
+
+# NLU cross-validation (trains once per fold: slow); saves reports in bot/results/nlu-cv/.
+nlu-report: setup
+	$(PY) -m devtools.nlu_report
 
 setup: .venv/.synced bot/.venv/.synced $(SPACY_PIPELINE) generate $(MODEL)
 
@@ -79,9 +85,17 @@ validate: setup
 	cd bot && $(RASA_ENV) .venv/bin/rasa data validate --domain domain --data data \
 		--fail-on-warnings
 
+# Conversation stories (happy and unhappy paths). Rasa reads endpoints.yml from bot/ even
+# here, so its tracker database must point somewhere real.
 rasa-test: setup
-	cd bot && $(RASA_ENV) .venv/bin/rasa test core --model $(MODEL:bot/%=%) --stories tests \
+	cd bot && $(RASA_ENV) RASA_TRACKER_DB=results/test-tracker.db \
+		ACTION_SERVER_URL=http://127.0.0.1:5055 .venv/bin/rasa test core \
+		--model $(MODEL:bot/%=%) --stories tests/test_stories.yml \
 		--fail-on-prediction-errors --out results
+
+# The action server's own unit tests (tracker fixtures), in the Rasa environment.
+bot-unit: bot/.venv/.synced generate
+	cd bot && PYTHONPATH=..:. $(RASA_ENV) .venv/bin/python -m pytest tests/unit -q
 
 unit: .venv/.synced generate
 	$(PY) -m pytest tests -m "not integration"

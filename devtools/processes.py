@@ -5,6 +5,7 @@ the integration tests, and checked against docker-compose.yml.
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import sys
 from dataclasses import dataclass, field
@@ -83,7 +84,7 @@ def _local(argv: list[str]) -> list[str]:
     return [program, *argv[1:]]
 
 
-def service_env(ports: Ports, database_url: str) -> dict[str, str]:
+def service_env(ports: Ports, database_url: str, internal_token: str) -> dict[str, str]:
     return {
         "DATABASE_URL": database_url,
         "SERVICE_HOST": "127.0.0.1",
@@ -91,12 +92,20 @@ def service_env(ports: Ports, database_url: str) -> dict[str, str]:
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{ports.service}",
         "RASA_URL": f"http://127.0.0.1:{ports.rasa}",
         "TWILIO_API_BASE_URL": f"http://127.0.0.1:{ports.fake_twilio}",
+        "INTERNAL_API_TOKEN": internal_token,
     }
 
 
-def local_stack(ports: Ports, database_url: str, var_dir: Path) -> list[ProcessSpec]:
-    """Every process, in start order, for one machine without Docker."""
+def local_stack(
+    ports: Ports, database_url: str, var_dir: Path, internal_token: str | None = None
+) -> list[ProcessSpec]:
+    """Every process, in start order, for one machine without Docker.
+
+    The action server and the service share `internal_token` (the service's internal API);
+    a new one is made per call, so callers that build the stack in several calls pass one.
+    """
     python_path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    token = internal_token or secrets.token_urlsafe(32)
     return [
         ProcessSpec(
             name="fake-twilio",
@@ -108,7 +117,12 @@ def local_stack(ports: Ports, database_url: str, var_dir: Path) -> list[ProcessS
             name="actions",
             argv=_local(actions_command(ports.actions)),
             cwd=BOT_DIR,
-            env={**RASA_ENV, "PYTHONPATH": python_path},
+            env={
+                **RASA_ENV,
+                "PYTHONPATH": python_path,
+                "SERVICE_URL": f"http://127.0.0.1:{ports.service}",
+                "INTERNAL_API_TOKEN": token,
+            },
             health_url=f"http://127.0.0.1:{ports.actions}/health",
         ),
         ProcessSpec(
@@ -126,7 +140,7 @@ def local_stack(ports: Ports, database_url: str, var_dir: Path) -> list[ProcessS
             name="service",
             argv=_local(service_command()),
             cwd=ROOT,
-            env=service_env(ports, database_url),
+            env=service_env(ports, database_url, token),
             health_url=f"http://127.0.0.1:{ports.service}/health",
         ),
     ]

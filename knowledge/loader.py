@@ -137,7 +137,15 @@ def parse_article(data: dict[str, Any], where: str) -> Article:
         related=tuple(data.get("related") or ()),
         variants=tuple(variants),
         council_contacts=bool(data.get("council_contacts", False)),
+        ask_age=_ask_age(data, variants, where),
     )
+
+
+def _ask_age(data: dict[str, Any], variants: list[Variant], where: str) -> bool:
+    ask = bool(data.get("ask_age", False))
+    if ask and not any(v.age for v in variants):
+        raise KnowledgeError(f"{where}: ask_age needs at least one age variant to answer with")
+    return ask
 
 
 def _opening_hours(raw: Any, where: str) -> OpeningHours:

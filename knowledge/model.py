@@ -106,6 +106,9 @@ class Article:
     variants: tuple[Variant, ...] = ()
     # True when the answer should end with the council's own contact details.
     council_contacts: bool = False
+    # True when the general answer could mislead without the young person's age: the
+    # assistant then asks "How old are you?" (once) before answering.
+    ask_age: bool = False
 
     def variant_for(
         self, band: str | None, situations: frozenset[str] = frozenset()

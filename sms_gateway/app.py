@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 
 from sms_gateway import migrate
 from sms_gateway.assistant import AssistantClient
@@ -14,7 +15,7 @@ from sms_gateway.config import Settings, get_settings
 from sms_gateway.councils import CouncilDirectory
 from sms_gateway.db import make_engine, make_session_factory
 from sms_gateway.flow import MessageFlow
-from sms_gateway.routes import health, twilio_webhook, webchat
+from sms_gateway.routes import health, internal, twilio_webhook, webchat
 from sms_gateway.twilio_api import TwilioMessagesAPI
 
 logger = logging.getLogger(__name__)
@@ -26,6 +27,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         migrate.upgrade(settings.database_url)
+        if not settings.internal_api_token:
+            logger.warning("internal API disabled: INTERNAL_API_TOKEN is not set")
         engine = make_engine(settings.database_url)
         app.state.settings = settings
         app.state.councils = CouncilDirectory.load(settings.default_council)
@@ -50,4 +53,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(webchat.router)
     app.include_router(twilio_webhook.router)
+    app.include_router(internal.router)
+    app.add_exception_handler(RequestValidationError, internal.validation_error)
     return app

@@ -20,6 +20,9 @@ class BotReply:
     text: str
     topic: str | None = None
     sources: list[dict[str, Any]] = field(default_factory=list)
+    # Numbered choices ({"number", "title", "reply"}): buttons on the web; by SMS the text
+    # already lists them and the young person replies with the number.
+    options: list[dict[str, Any]] = field(default_factory=list)
 
 
 def parse_replies(payload: Any) -> list[BotReply]:
@@ -36,11 +39,22 @@ def parse_replies(payload: Any) -> list[BotReply]:
                     text=str(custom["text"]),
                     topic=custom.get("topic"),
                     sources=list(custom.get("sources") or []),
+                    options=_options(custom.get("options")),
                 )
             )
         elif isinstance(item, dict) and item.get("text"):
             replies.append(BotReply(text=str(item["text"])))
     return replies
+
+
+def _options(raw: Any) -> list[dict[str, Any]]:
+    if not isinstance(raw, list):
+        return []
+    return [
+        {"number": int(o["number"]), "title": str(o["title"]), "reply": str(o["reply"])}
+        for o in raw
+        if isinstance(o, dict) and {"number", "title", "reply"} <= o.keys()
+    ]
 
 
 class AssistantClient:

@@ -42,6 +42,11 @@ class Settings(BaseSettings):
         "lancashire",
         description="Council for SMS sent to a number that matches no council's sms_numbers.",
     )
+    internal_api_token: str | None = Field(
+        None,
+        description="Bearer token the action server uses for /internal; when unset the "
+        "internal API answers 503.",
+    )
     log_level: str = Field("INFO", description="Log level of the service.")
 
 

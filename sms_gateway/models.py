@@ -1,4 +1,5 @@
-"""What the service stores: contacts, conversations, messages and web chat sessions."""
+"""What the service stores: contacts, conversations, messages, web chat sessions, and the
+escalations and callbacks that get a young person to a person."""
 
 from __future__ import annotations
 
@@ -6,7 +7,16 @@ import datetime as dt
 import uuid
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -16,6 +26,13 @@ def utcnow() -> dt.datetime:
 
 def new_id() -> str:
     return uuid.uuid4().hex
+
+
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """A stored timestamp as an aware UTC datetime: SQLite returns naive ones (stored as UTC)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
 
 
 class Base(DeclarativeBase):
@@ -52,6 +69,12 @@ class Conversation(Base):
     messages: Mapped[list[Message]] = relationship(
         back_populates="conversation", order_by="Message.id"
     )
+    escalations: Mapped[list[Escalation]] = relationship(
+        back_populates="conversation", order_by="Escalation.created_at"
+    )
+    callbacks: Mapped[list[Callback]] = relationship(
+        back_populates="conversation", order_by="Callback.created_at"
+    )
 
 
 class Message(Base):
@@ -75,6 +98,8 @@ class Message(Base):
     council_number: Mapped[str | None] = mapped_column(String(32))
     topic: Mapped[str | None] = mapped_column(String(64))
     sources: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # Numbered options offered with a reply ({"number", "title", "reply"}): web buttons.
+    options: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     error_code: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -94,3 +119,76 @@ class WebSession(Base):
     expires_at: Mapped[dt.datetime]
 
     conversation: Mapped[Conversation] = relationship()
+
+
+def _only_when(condition: str) -> dict[str, Any]:
+    """A partial index's condition, for both databases we run on."""
+    return {"sqlite_where": text(condition), "postgresql_where": text(condition)}
+
+
+class Escalation(Base):
+    """A conversation a person at the council must pick up, e.g. the young person asked for one."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (
+        Index("ix_escalations_council_status", "council_id", "status"),
+        # At most one open escalation per conversation, enforced by the database so two
+        # requests at once cannot both create one.
+        Index(
+            "uq_escalations_one_open",
+            "conversation_id",
+            unique=True,
+            **_only_when("status = 'open'"),
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    # Copied from the conversation so a council's queue is one indexed query.
+    council_id: Mapped[str] = mapped_column(String(64))
+    # "asked_for_person" | "callback_urgent" | "risk" | "not_understood"
+    reason: Mapped[str] = mapped_column(String(32))
+    urgent: Mapped[bool]
+    status: Mapped[str] = mapped_column(String(16))  # "open" | "resolved"
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    resolved_at: Mapped[dt.datetime | None]
+
+    conversation: Mapped[Conversation] = relationship(back_populates="escalations")
+
+
+class Callback(Base):
+    """A call from the young person's personal adviser, booked in a time window."""
+
+    __tablename__ = "callbacks"
+    __table_args__ = (
+        Index("ix_callbacks_council_status_window", "council_id", "status", "window_start"),
+        # At most one booked callback per conversation (see Escalation).
+        Index(
+            "uq_callbacks_one_booked",
+            "conversation_id",
+            unique=True,
+            **_only_when("status = 'booked'"),
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    # What the young person and staff quote, e.g. "CB-7K2QXM".
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    council_id: Mapped[str] = mapped_column(String(64))
+    about: Mapped[str] = mapped_column(Text)
+    # Stored in UTC.
+    window_start: Mapped[dt.datetime]
+    window_end: Mapped[dt.datetime]
+    # E.164, set only when the young person typed a number to call (on web chat there is no
+    # other). None means the SMS number of the conversation's contact, so that number stays
+    # only on Contact.
+    phone: Mapped[str | None] = mapped_column(String(32))
+    # "booked" | "cancelled"; advisers will add "done" | "no_answer" | "rescheduled".
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    cancelled_at: Mapped[dt.datetime | None]
+
+    conversation: Mapped[Conversation] = relationship(back_populates="callbacks")

@@ -108,6 +108,7 @@ def record_replies(
             status=status,
             topic=reply.topic,
             sources=reply.sources or None,
+            options=reply.options or None,
             council_number=council_number,
         )
         for reply in replies

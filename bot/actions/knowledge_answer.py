@@ -1,4 +1,5 @@
-"""Answer a question from the curated knowledge base, and give the fuller answer on MORE."""
+"""Answer a question from the curated knowledge base, fitted to the young person's age and
+council; ask their age first when an article says the answer depends on it."""
 
 from __future__ import annotations
 
@@ -6,44 +7,70 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.context import AGE_SLOT, channel, council, intent_of, known_age, profile, say
+from actions.short_replies import age_in_text
 from knowledge.loader import knowledge_base
-from knowledge.model import SITUATIONS, Article
-from knowledge.render import CHANNELS, Profile, render
+from knowledge.model import Article
+from knowledge.render import render
 from knowledge.training import ANSWER_ACTION, topic_for
 
 logger = logging.getLogger(__name__)
 
 LAST_TOPIC_SLOT = "last_topic"
+AGE_ASKED_SLOT = "age_asked"
+PENDING_TOPIC_SLOT = "pending_topic"
+OPTIONS_SLOT = "offered_options"
+NOT_UNDERSTOOD_SLOT = "not_understood"
 
-
-def message_context(tracker: Tracker) -> dict[str, Any]:
-    """What the service told Rasa about this message: channel, council, what it knows."""
-    metadata = tracker.latest_message.get("metadata") or {}
-    return metadata if isinstance(metadata, dict) else {}
+ASK_AGE = "This depends on your age. How old are you?"
+NOTHING_MORE = (
+    'Ask me a question first, like "can I stay with my foster carers after 18", and then '
+    "reply MORE for the full answer."
+)
 
 
 def send_answer(
-    dispatcher: CollectingDispatcher, tracker: Tracker, article: Article, *, full: bool
-) -> None:
-    _, councils = knowledge_base()
-    context = message_context(tracker)
-    channel = context.get("channel") if context.get("channel") in CHANNELS else "web"
-    age = context.get("age")
-    situations = context.get("situations") or []
-    reply = render(
-        article,
-        councils.get(str(context.get("council"))),
-        Profile(
-            age=age if isinstance(age, int) else None,
-            situations=frozenset(s for s in situations if s in SITUATIONS),
-        ),
-        channel,
-        full=full,
-    )
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    article: Article,
+    *,
+    full: bool = False,
+    age: int | None = None,
+) -> list[EventType]:
+    """Render the article for this young person and channel; returns the slots to set."""
+    reply = render(article, council(tracker), profile(tracker, age), channel(tracker), full=full)
     dispatcher.utter_message(json_message=reply.as_payload())
+    return [
+        SlotSet(LAST_TOPIC_SLOT, article.id),
+        SlotSet(PENDING_TOPIC_SLOT, None),
+        SlotSet(OPTIONS_SLOT, None),
+        SlotSet(NOT_UNDERSTOOD_SLOT, 0.0),
+    ]
+
+
+def answer_or_ask_age(
+    dispatcher: CollectingDispatcher, tracker: Tracker, article: Article
+) -> list[EventType]:
+    """Answer now, or first ask "How old are you?" if the answer depends on age, we don't
+    know it, and we have not asked before (we ask once; after that the general answer)."""
+    events: list[EventType] = []
+    age = known_age(tracker)
+    stated = age_in_text(tracker.latest_message.get("text") or "")
+    if stated is not None:
+        age = stated
+        events.append(SlotSet(AGE_SLOT, float(stated)))
+    if article.ask_age and age is None and not tracker.get_slot(AGE_ASKED_SLOT):
+        say(dispatcher, tracker, ASK_AGE, article.id)
+        return [
+            *events,
+            SlotSet(AGE_ASKED_SLOT, True),
+            SlotSet(PENDING_TOPIC_SLOT, article.id),
+            SlotSet(OPTIONS_SLOT, None),
+        ]
+    return [*events, *send_answer(dispatcher, tracker, article, age=age)]
 
 
 class ActionAnswerFromKnowledge(Action):
@@ -51,22 +78,18 @@ class ActionAnswerFromKnowledge(Action):
         return ANSWER_ACTION
 
     def run(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: dict[str, Any],
-    ) -> list[dict[str, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         articles, _ = knowledge_base()
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        intent, _ = intent_of(tracker)
         article = articles.get(topic_for(intent) or "")
         if article is None:
             # A rule sent us here for an intent with no article: a build mismatch, not the
             # young person's fault. Log the intent name only (never the message text).
             logger.error("no knowledge article for intent %s", intent)
-            dispatcher.utter_message(response="utter_default")
+            say(dispatcher, tracker, "Sorry, I can't answer that right now.", "out-of-scope")
             return []
-        send_answer(dispatcher, tracker, article, full=False)
-        return [SlotSet(LAST_TOPIC_SLOT, article.id)]
+        return answer_or_ask_age(dispatcher, tracker, article)
 
 
 class ActionAnswerMore(Action):
@@ -76,15 +99,11 @@ class ActionAnswerMore(Action):
         return "action_answer_more"
 
     def run(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: dict[str, Any],
-    ) -> list[dict[str, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         articles, _ = knowledge_base()
         article = articles.get(tracker.get_slot(LAST_TOPIC_SLOT) or "")
         if article is None:
-            dispatcher.utter_message(response="utter_nothing_more")
+            say(dispatcher, tracker, NOTHING_MORE, "not-understood")
             return []
-        send_answer(dispatcher, tracker, article, full=True)
-        return []
+        return send_answer(dispatcher, tracker, article, full=True)

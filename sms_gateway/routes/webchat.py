@@ -32,10 +32,18 @@ class NewMessage(BaseModel):
     text: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
 
 
+class Option(BaseModel):
+    number: int
+    title: str
+    # What to send back as the young person's message when the button is chosen.
+    reply: str
+
+
 class Reply(BaseModel):
     text: str
     topic: str | None = None
     sources: list[dict[str, Any]] = []
+    options: list[Option] = []
 
 
 class Replies(BaseModel):
@@ -87,5 +95,13 @@ async def send_message(
     replies = await request.app.state.flow.answer(inbound.id, outbound_status="delivered")
     return Replies(
         message_id=inbound.id,
-        replies=[Reply(text=r.text, topic=r.topic, sources=r.sources or []) for r in replies],
+        replies=[
+            Reply(
+                text=r.text,
+                topic=r.topic,
+                sources=r.sources or [],
+                options=[Option(**o) for o in r.options or []],
+            )
+            for r in replies
+        ],
     )

@@ -5,6 +5,7 @@ started with the same commands as `make run` (devtools/processes.py)."""
 from __future__ import annotations
 
 import os
+import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -27,6 +28,9 @@ pytestmark = pytest.mark.integration
 SETTINGS = Settings()  # defaults: the same Twilio credentials the fake Twilio expects
 LANCASHIRE_NUMBER = "+447700900100"
 NORTHBRIDGE_NUMBER = "+447700900200"
+# The action server (started once) and each service started here must share the token of the
+# service's internal API, so every local_stack call is given this one.
+INTERNAL_TOKEN = secrets.token_urlsafe(32)
 
 
 def by_name(specs: list[ProcessSpec]) -> dict[str, ProcessSpec]:
@@ -44,7 +48,7 @@ def assistant(ports: Ports, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     if not (BOT_DIR / MODEL_PATH).exists():
         pytest.fail("No trained Rasa model: run the tests with `make test` (it trains first).")
     var_dir = tmp_path_factory.mktemp("assistant")
-    specs = by_name(local_stack(ports, "unused", var_dir))
+    specs = by_name(local_stack(ports, "unused", var_dir, internal_token=INTERNAL_TOKEN))
     supervisor = Supervisor(var_dir / "logs")
     try:
         supervisor.start_all([specs["fake-twilio"], specs["actions"], specs["rasa"]])
@@ -116,7 +120,8 @@ def start_service(
     supervisor: Supervisor, ports: Ports, database_url: str, name: str = "service", **env: str
 ) -> RunningService:
     """Start the service as `name` (a test's own service needs its own name and ports)."""
-    spec = by_name(local_stack(ports, database_url, Path(os.devnull)))["service"]
+    specs = local_stack(ports, database_url, Path(os.devnull), internal_token=INTERNAL_TOKEN)
+    spec = by_name(specs)["service"]
     spec = replace(spec, name=name, env={**spec.env, **env})
     supervisor.start(spec)
     supervisor.wait_healthy(spec, timeout=60)

@@ -88,6 +88,36 @@ def test_addresses_line_up() -> None:
     assert SERVICES["service"]["ports"] == [f"{service_env['SERVICE_PORT']}:8000"]
 
 
+def test_the_action_server_reaches_the_internal_api_with_the_services_token() -> None:
+    actions_env, service_env = env("actions"), env("service")
+    assert urlparse(actions_env["SERVICE_URL"]).hostname == "service"
+    assert port_of(actions_env["SERVICE_URL"]) == int(service_env["SERVICE_PORT"])
+    raw = {
+        name: service["environment"]["INTERNAL_API_TOKEN"]
+        for name, service in SERVICES.items()
+        if "INTERNAL_API_TOKEN" in service.get("environment", {})
+    }
+    assert set(raw) == {"actions", "service"}
+    # Required, from the same variable: no default token in production.
+    assert len(set(raw.values())) == 1 and ":?" in raw["service"]
+
+
+def test_local_stack_gives_the_action_server_and_service_one_token() -> None:
+    def tokens(**kwargs: str) -> tuple[str, str, str]:
+        specs = {s.name: s for s in local_stack(Ports(), "sqlite://", Path("var"), **kwargs)}
+        assert specs["actions"].env["SERVICE_URL"] == f"http://127.0.0.1:{Ports().service}"
+        return (
+            specs["actions"].env["INTERNAL_API_TOKEN"],
+            specs["service"].env["INTERNAL_API_TOKEN"],
+            specs["rasa"].env.get("INTERNAL_API_TOKEN", ""),
+        )
+
+    actions, service, rasa = tokens()
+    assert actions == service and len(actions) >= 32 and rasa == ""
+    assert tokens()[0] != actions  # a new one per run
+    assert tokens(internal_token="given")[:2] == ("given", "given")
+
+
 @pytest.mark.parametrize(
     ("endpoints", "provided"),
     [

@@ -1,0 +1,140 @@
+"""Getting the young person to a human: "can I talk to a real person", and messages that
+show they are at risk now. Both raise an escalation for the council's team through the
+service; what the young person is told depends on whether the team is working now."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.context import council, known_age, now, say
+from actions.knowledge_answer import OPTIONS_SLOT
+from actions.service_api import ServiceAPI, ServiceUnavailable
+from knowledge.loader import knowledge_base
+from knowledge.model import Council, OpeningHours, age_band
+
+logger = logging.getLogger(__name__)
+
+CRISIS_TOPIC = "crisis-support"
+IN_DANGER = "If you're in danger now, call 999."
+
+
+def _clock(time: dt.time) -> str:
+    hour = time.hour % 12 or 12
+    suffix = "am" if time.hour < 12 else "pm"
+    return f"{hour}{suffix}" if not time.minute else f"{hour}:{time.minute:02d}{suffix}"
+
+
+def next_opening(hours: OpeningHours, moment: dt.datetime) -> str | None:
+    """When the team is next at work, in words: "today from 9am", "on Monday from 9am"."""
+    for ahead in range(8):
+        day = moment.date() + dt.timedelta(days=ahead)
+        opening = hours.days.get(day.weekday())
+        if not opening or (ahead == 0 and moment.time() >= opening[0]):
+            continue
+        when = {0: "today", 1: "tomorrow"}.get(ahead, f"on {day.strftime('%A')}")
+        return f"{when} from {_clock(opening[0])}"
+    return None
+
+
+def out_of_hours_line(found: Council) -> str:
+    if found.out_of_hours_phone:
+        phone = found.out_of_hours_phone
+        return f"If you need help before then, call the out-of-hours team on {phone}."
+    where = found.local_offer_url or found.website
+    return f"The out-of-hours number is in {found.name}'s local offer" + (
+        f": {where}." if where else "."
+    )
+
+
+def person_reply(found: Council | None, moment: dt.datetime) -> str:
+    if found is None:
+        return (
+            "I've asked the leaving care team to pick this up, and someone will reply to you "
+            f"here. {IN_DANGER}"
+        )
+    team = f"the {found.name} leaving care team"
+    hours = found.office_hours
+    if hours.is_open(moment):
+        return (
+            f"I've asked {team} to pick this up. Someone will reply to you here as soon as "
+            f"they can ({hours.describe()}). {IN_DANGER}"
+        )
+    opening = next_opening(hours, moment)
+    back = f", {opening}" if opening else ""
+    return " ".join(
+        [
+            f"{team[0].upper()}{team[1:]} isn't working right now. I've passed your message on "
+            f"and someone will reply here when they're back{back}.",
+            out_of_hours_line(found),
+            "Or I can ask your PA to call you: reply CALLBACK.",
+            IN_DANGER,
+        ]
+    )
+
+
+class ActionRequestPerson(Action):
+    def name(self) -> str:
+        return "action_request_person"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        found = council(tracker)
+        try:
+            await ServiceAPI.from_environment().escalate(
+                tracker.sender_id, "asked_for_person", urgent=False
+            )
+        except ServiceUnavailable:
+            # Say so rather than promise a reply nobody was asked for.
+            contact = found.contact_line() if found else "Please contact your leaving care team."
+            text = f"Sorry, I couldn't pass this on just now. {contact} {IN_DANGER}"
+            say(dispatcher, tracker, text, "human")
+            return [SlotSet(OPTIONS_SLOT, None)]
+        say(dispatcher, tracker, person_reply(found, now()), "human")
+        return [SlotSet(OPTIONS_SLOT, None)]
+
+
+def crisis_reply(found: Council | None, age: int | None, told_team: bool) -> tuple[str, list]:
+    """Crisis contacts from the crisis-support article (the short answer, fitted to age),
+    framed warmly, plus what happens next."""
+    articles, _ = knowledge_base()
+    article = articles[CRISIS_TOPIC]
+    variant = article.variant_for(age_band(age))
+    contacts = (variant.sms if variant and variant.sms else None) or article.sms
+    name = found.name if found else "your council's"
+    if told_team:
+        next_step = f"I've let the {name} leaving care team know, so someone can get in touch."
+    else:
+        next_step = "Please also tell your PA or leaving care team."
+    if found and found.out_of_hours_phone:
+        next_step += f" Out of hours: {found.out_of_hours_phone}."
+    warm = "I'm really glad you told me. You don't have to deal with this on your own."
+    return f"{warm} {contacts} {next_step}", [s.as_reply() for s in article.sources]
+
+
+class ActionCrisis(Action):
+    """The young person may be at risk now: crisis contacts at once, and an urgent
+    escalation to the council's team."""
+
+    def name(self) -> str:
+        return "action_crisis"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        found = council(tracker)
+        try:
+            await ServiceAPI.from_environment().escalate(tracker.sender_id, "risk", urgent=True)
+            told = True
+        except ServiceUnavailable:
+            logger.error("urgent escalation could not be stored")
+            told = False
+        text, sources = crisis_reply(found, known_age(tracker), told)
+        say(dispatcher, tracker, text, "crisis", sources=sources)
+        return [SlotSet(OPTIONS_SLOT, None)]

@@ -1,0 +1,82 @@
+"""Multi-turn conversations through the running service, as a young person would have them:
+one web chat session, or one phone number texting, message after message."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+
+import httpx
+from sqlalchemy import select
+
+from sms_gateway.models import Message
+from tests.integration.conftest import LANCASHIRE_NUMBER, RunningService
+
+_sids = itertools.count(1)
+
+
+@dataclass
+class WebChat:
+    service: RunningService
+    council: str = "lancashire"
+    session_id: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.session_id, self.headers = self.service.start_chat(self.council)
+
+    def say(self, text: str) -> list[dict]:
+        response = httpx.post(
+            f"{self.service.base_url}/api/chat/sessions/{self.session_id}/messages",
+            json={"text": text},
+            headers=self.headers,
+            timeout=30,
+        )
+        assert response.status_code == 200, response.text
+        return response.json()["replies"]
+
+
+@dataclass
+class Texting:
+    service: RunningService
+    phone: str
+    to: str = LANCASHIRE_NUMBER
+
+    def say(self, text: str, timeout: float = 30.0) -> list[Message]:
+        """Text in (signed, as Twilio would) and return the replies stored for it, once it
+        has been answered."""
+        sid = f"SM{next(_sids):032d}"
+        response = self.service.text_in(text, self.phone, to=self.to, sid=sid)
+        assert response.status_code == 200, response.text
+        deadline = time.monotonic() + timeout
+        with self.service.engine.connect() as connection:
+            while True:
+                inbound = connection.execute(
+                    select(Message).where(Message.external_id == sid)
+                ).first()
+                if inbound and inbound.status != "received":
+                    break
+                assert time.monotonic() < deadline, f"no answer to {text!r}"
+                time.sleep(0.2)
+                connection.rollback()
+            assert inbound.status == "answered", inbound.status
+            return list(
+                connection.execute(
+                    select(Message)
+                    .where(
+                        Message.conversation_id == inbound.conversation_id,
+                        Message.direction == "out",
+                        Message.id > inbound.id,
+                    )
+                    .order_by(Message.id)
+                )
+            )
+
+
+def joined(replies: list) -> str:
+    return "\n".join(r["text"] if isinstance(r, dict) else r.text for r in replies)
+
+
+def topics(replies: list) -> list[str | None]:
+    return [r["topic"] if isinstance(r, dict) else r.topic for r in replies]
