@@ -248,7 +248,7 @@ class ActionBookCallback(Action):
                 # They already had one: a new request for a callback moves it.
                 await service.change_callback(tracker.sender_id, reference, changes)
                 moved = True
-        number = f"the number ending {mask(phone)}" if phone else "this number"
+        number = f"the number {mask(phone)}" if phone else "this number"
         if channel(tracker) == "web" and not phone:
             number = "the number you gave before"
         lead = "Done, I've moved your callback." if moved else "Booked."
