@@ -95,7 +95,7 @@ rasa-test: setup
 
 # The action server's own unit tests (tracker fixtures), in the Rasa environment.
 bot-unit: bot/.venv/.synced generate
-	cd bot && PYTHONPATH=..:. $(RASA_ENV) .venv/bin/python -m pytest tests/unit -q
+	cd bot && $(RASA_ENV) .venv/bin/python -m pytest -q
 
 unit: .venv/.synced generate
 	$(PY) -m pytest tests -m "not integration"

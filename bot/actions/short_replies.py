@@ -96,6 +96,11 @@ def age_in_text(text: str) -> int | None:
         age = _number(value) if value else None
         if age is None:
             continue
+        # "what happens when I'm 18" is about the future, not their age now.
+        if re.search(
+            r"\b(?:when|until|till|til|before|after|once|if)\s*$", text[: match.start()], re.I
+        ):
+            continue
         # "turning 18" and "I'm 18 next month" mean 17 today.
         ahead = re.match(r"\s*(?:next|soon|in\s+(?:a|\d))", text[match.end() :], re.I)
         if ahead or "turning" in match.group(0).lower():

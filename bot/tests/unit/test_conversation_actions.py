@@ -160,14 +160,6 @@ def test_not_understood_twice_offers_a_callback_or_a_person_never_a_guess() -> N
     assert all(r["topic"] == "not-understood" for r in replies)
 
 
-def test_an_unsure_risk_message_still_goes_to_the_crisis_path() -> None:
-    ranking = [("nlu_fallback", 0.5), ("kb_mental_health", 0.3), ("risk", 0.25)]
-    replies, events = run(ActionNotUnderstood(), tracker("idk anymore", "nlu_fallback",
-                                                         ranking=ranking))  # fmt: skip
-    assert replies == []
-    assert any(e.get("name") == "action_crisis" for e in events)
-
-
 def test_asking_for_a_person_in_office_hours(
     service: FakeService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
