@@ -25,7 +25,7 @@ PENDING_TOPIC_SLOT = "pending_topic"
 OPTIONS_SLOT = "offered_options"
 NOT_UNDERSTOOD_SLOT = "not_understood"
 
-ASK_AGE = "This depends on your age. How old are you?"
+ASK_AGE = "Some of this depends on your age. How old are you? I'll tell you what applies to you."
 NOTHING_MORE = (
     'Ask me a question first, like "can I stay with my foster carers after 18", and then '
     "reply MORE for the full answer."
@@ -54,23 +54,21 @@ def send_answer(
 def answer_or_ask_age(
     dispatcher: CollectingDispatcher, tracker: Tracker, article: Article
 ) -> list[EventType]:
-    """Answer now, or first ask "How old are you?" if the answer depends on age, we don't
-    know it, and we have not asked before (we ask once; after that the general answer)."""
+    """Answer, and ask "How old are you?" if the answer depends on age, we don't know it, and
+    we have not asked before (we ask once)."""
     events: list[EventType] = []
     age = known_age(tracker)
     stated = age_in_text(tracker.latest_message.get("text") or "")
     if stated is not None:
         age = stated
         events.append(SlotSet(AGE_SLOT, float(stated)))
+    events += send_answer(dispatcher, tracker, article, age=age)
     if article.ask_age and age is None and not tracker.get_slot(AGE_ASKED_SLOT):
+        # The general answer now (never hold information back), then the question; their
+        # age, when it comes, brings the answer for their age.
         say(dispatcher, tracker, ASK_AGE, article.id)
-        return [
-            *events,
-            SlotSet(AGE_ASKED_SLOT, True),
-            SlotSet(PENDING_TOPIC_SLOT, article.id),
-            SlotSet(OPTIONS_SLOT, None),
-        ]
-    return [*events, *send_answer(dispatcher, tracker, article, age=age)]
+        events += [SlotSet(AGE_ASKED_SLOT, True), SlotSet(PENDING_TOPIC_SLOT, article.id)]
+    return events
 
 
 class ActionAnswerFromKnowledge(Action):
