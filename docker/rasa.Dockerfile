@@ -14,7 +14,7 @@ ENV PYTHONUNBUFFERED=1 \
 RUN pip install --no-cache-dir uv
 WORKDIR /app/bot
 COPY bot/pyproject.toml bot/uv.lock ./
-RUN uv sync --frozen --no-install-project
+RUN uv sync --frozen --no-dev --no-install-project
 
 # The one source of content, then the Rasa project; training data is generated from it.
 COPY knowledge /app/knowledge
