@@ -46,11 +46,15 @@ def office_hours(tracker: Tracker) -> OpeningHours:
     return found.office_hours if found and found.office_hours.days else STANDARD_HOURS
 
 
+def parse_time(value: str) -> dt.datetime:
+    """An ISO time from a slot or the service; Python 3.10 does not read a "Z" suffix."""
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(LONDON)
+
+
 def window_from_slot(value: Any) -> tuple[dt.datetime, dt.datetime] | None:
     if not isinstance(value, list) or len(value) != 2:
         return None
-    start, end = (dt.datetime.fromisoformat(v).astimezone(LONDON) for v in value)
-    return start, end
+    return parse_time(value[0]), parse_time(value[1])
 
 
 def when_text(window: tuple[dt.datetime, dt.datetime]) -> str:
@@ -253,7 +257,7 @@ class ActionBookCallback(Action):
             number = "the number you gave before"
         lead = "Done, I've moved your callback." if moved else "Booked."
         text = (
-            f"{lead} Your PA will call you on {number} {when_text(window)}, about: "
+            f"{lead} Your PA will call you {when_text(window)}, on {number}, about: "
             f"{_short(about)}. {how_to_change(reference or '')}"
         )
         say(dispatcher, tracker, text, TOPIC)
@@ -310,10 +314,7 @@ class ActionPrepareCallbackChange(Action):
             say(dispatcher, tracker, "You don't have a callback booked yet, so let's book one.",
                 TOPIC)  # fmt: skip
             return cleared(None)
-        window = (
-            dt.datetime.fromisoformat(booking["window_start"]).astimezone(LONDON),
-            dt.datetime.fromisoformat(booking["window_end"]).astimezone(LONDON),
-        )
+        window = (parse_time(booking["window_start"]), parse_time(booking["window_end"]))
         events = [*cleared(booking["reference"]), SlotSet(ABOUT, booking["about"])]
         # "Can we move it to Friday?" already says when.
         result = parse_callback_time(tracker.latest_message.get("text") or "", now(),

@@ -50,6 +50,11 @@ def texts(replies: list[dict[str, Any]]) -> str:
     return "\n".join(r["text"] for r in replies)
 
 
+def as_service_time(moment: dt.datetime) -> str:
+    """How the service writes times: UTC with a "Z" (pydantic's JSON)."""
+    return moment.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+
+
 class FakeService:
     """Records calls as the internal API would receive them; `down` makes every call fail."""
 
@@ -84,8 +89,8 @@ class FakeService:
         self.booked = {
             "reference": "CB-TEST22",
             "about": about,
-            "window_start": window[0].isoformat(),
-            "window_end": window[1].isoformat(),
+            "window_start": as_service_time(window[0]),
+            "window_end": as_service_time(window[1]),
             "status": "booked",
         }
         return 201, self.booked

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from action_fixtures import FakeService, run, slots_set, texts, tracker
+from action_fixtures import FakeService, as_service_time, run, slots_set, texts, tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import callback_form
@@ -189,8 +189,8 @@ def test_change_loads_the_booking_and_reads_a_new_time_from_the_message(
     service.booked = {
         "reference": "CB-ABC234",
         "about": "my rent",
-        "window_start": FRIDAY_2PM.isoformat(),
-        "window_end": FRIDAY_2PM.replace(hour=17).isoformat(),
+        "window_start": as_service_time(FRIDAY_2PM),
+        "window_end": as_service_time(FRIDAY_2PM.replace(hour=17)),
     }
     _, events = run(ActionPrepareCallbackChange(), tracker("change my callback", "change_callback"))
     slots = slots_set(events)
