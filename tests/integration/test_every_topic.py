@@ -20,6 +20,9 @@ from knowledge.sms_text import segments
 from knowledge.training import intent_for
 from tests.integration.conftest import LANCASHIRE_NUMBER, NORTHBRIDGE_NUMBER
 
+# The action server's question, as sent (bot/actions/knowledge_answer.py).
+ASK_AGE = "Some of this depends on your age. How old are you? I'll tell you what applies to you."
+
 pytestmark = pytest.mark.integration
 
 ARTICLES, COUNCILS = knowledge_base()
@@ -50,7 +53,9 @@ def assert_council_shapes(text: str, topic: str, council_id: str) -> None:
 @pytest.mark.parametrize("council", sorted(COUNCIL_NUMBERS))
 @pytest.mark.parametrize("topic", TOPICS)
 def test_web_chat_answers_each_topic(service, topic: str, council: str) -> None:
-    [reply] = service.chat("/" + intent_for(topic), council=council)["replies"]
+    reply, *after = service.chat("/" + intent_for(topic), council=council)["replies"]
+    # Answers that depend on age are followed by "How old are you?" (asked once).
+    assert [r["text"] for r in after] == ([ASK_AGE] if ARTICLES[topic].ask_age else [])
     assert reply["topic"] == topic
     assert re.search(FACTS[topic], reply["text"], re.IGNORECASE)
     assert ARTICLES[topic].web in reply["text"]
@@ -64,7 +69,8 @@ def test_sms_answers_each_topic_in_at_most_three_texts(service, young_person, to
     # Alternate councils so both are covered without doubling the sweep.
     council = sorted(COUNCIL_NUMBERS)[TOPICS.index(topic) % 2]
     service.text_in("/" + intent_for(topic), young_person, to=COUNCIL_NUMBERS[council])
-    [sms] = service.texts_sent_to(young_person)
+    sms, *after = service.texts_sent_to(young_person, expect=2 if ARTICLES[topic].ask_age else 1)
+    assert [s["body"] for s in after] == ([ASK_AGE] if ARTICLES[topic].ask_age else [])
     assert sms["from"] == COUNCIL_NUMBERS[council]
     assert re.search(FACTS[topic], sms["body"], re.IGNORECASE), sms["body"][:80]
     assert sms["body"].endswith(MORE_PROMPT) and segments(sms["body"]) <= 3
