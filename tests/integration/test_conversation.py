@@ -53,6 +53,21 @@ def test_greeting_menu_and_out_of_scope(service) -> None:
     assert "support after care" in joined(joke)
 
 
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        ("stayin put", "staying-put"),
+        ("uni bursery", "higher-education"),
+        ("wot is a pathway plan", "pathway-plan"),
+        ("wot can u do", "menu"),
+        ("ring me bk pls", "callback"),
+        ("can i speek to a reel person", "human"),
+    ],
+)
+def test_misspellings_and_text_speak_are_understood(service, message: str, topic: str) -> None:
+    assert topics(WebChat(service).say(message))[0] == topic
+
+
 def test_asks_age_once_then_remembers_it(service) -> None:
     chat = WebChat(service)
     asked = chat.say("can i get benefits")
