@@ -37,6 +37,8 @@ URGENT_WORDS = re.compile(
     r"\b(urgent\w*|asap|a\.s\.a\.p|emergency|right now|straight ?away|immediately|desperate)\b",
     re.I,
 )
+# "Can my PA call me about my rent": what the call is about, said in the request itself.
+ABOUT_IN_REQUEST = re.compile(r"\b(?:about|regarding|re:?)\s+(?P<about>\S.{1,})$", re.I)
 # A question asked part-way through the form is answered when NLU is at least this sure.
 QUESTION_CONFIDENCE = 0.6
 
@@ -94,7 +96,9 @@ class ValidateCallbackForm(FormValidationAction):
     def validate_callback_about(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        text = str(value or "").strip()
+        if value is None:
+            return {ABOUT: None}  # cleared, not answered: nothing to say
+        text = str(value).strip()
         if len(text) < 2:
             say(dispatcher, tracker, "Just a few words about what it's for is fine.", TOPIC)
             return {ABOUT: None}
@@ -103,7 +107,9 @@ class ValidateCallbackForm(FormValidationAction):
     def validate_callback_time(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        result = parse_callback_time(str(value or ""), now(), office_hours(tracker))
+        if value is None:
+            return {TIME: None}
+        result = parse_callback_time(str(value), now(), office_hours(tracker))
         if isinstance(result, CallbackWindow):
             return {TIME: str(value), WINDOW: [result.start.isoformat(), result.end.isoformat()]}
         if isinstance(result, OutOfHours):
@@ -115,7 +121,9 @@ class ValidateCallbackForm(FormValidationAction):
     def validate_callback_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        text = str(value or "")
+        if value is None:
+            return {PHONE: None}
+        text = str(value)
         phone = parse_uk_phone(text)
         if phone:
             return {PHONE: phone}
@@ -133,6 +141,36 @@ class ValidateCallbackForm(FormValidationAction):
                 TOPIC,
             )
         return {PHONE: None}
+
+
+class ActionStartCallback(Action):
+    """Before the form asks anything: take what the request already says, so "can my PA ring
+    me tomorrow morning about my rent" is not asked again what and when. Urgent words in the
+    request make it urgent at once."""
+
+    def name(self) -> str:
+        return "action_start_callback"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        text = (tracker.latest_message.get("text") or "").strip()
+        # Clear only what an earlier, unfinished form left behind.
+        events: list[EventType] = [
+            SlotSet(s, None) for s in FORM_SLOTS if tracker.get_slot(s) is not None
+        ]
+        if URGENT_WORDS.search(text):
+            return [*events, SlotSet(ABOUT, text[:500]), SlotSet(URGENT, True)]
+        about = ABOUT_IN_REQUEST.search(text)
+        if about:
+            events.append(SlotSet(ABOUT, about.group("about").strip(" .!?")[:500]))
+        result = parse_callback_time(text, now(), office_hours(tracker))
+        if isinstance(result, CallbackWindow):
+            window = [result.start.isoformat(), result.end.isoformat()]
+            events += [SlotSet(TIME, text), SlotSet(WINDOW, window)]
+        elif isinstance(result, OutOfHours):
+            say(dispatcher, tracker, result.reason, TOPIC)
+        return events
 
 
 class ActionAskCallbackAbout(Action):

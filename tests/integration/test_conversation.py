@@ -153,6 +153,16 @@ def test_a_full_callback_booking_by_sms_then_change_and_cancel(service, young_pe
     assert any(callback.reference in s["body"] for s in sent)
 
 
+def test_a_request_that_says_what_and_when_is_booked_at_once(service, young_person) -> None:
+    day = open_weekday_ahead()
+    request = f"can my PA ring me {day.strftime('%A')} morning about my college course"
+    booked = joined(Texting(service, young_person).say(request))
+    assert "Booked." in booked
+    [callback] = callbacks(service)[-1:]
+    assert callback.about == "my college course"
+    assert callback.reference in booked
+
+
 def test_web_callback_asks_for_a_uk_number_and_never_echoes_it(service) -> None:
     chat = WebChat(service)
     assert topics(chat.say("please get my personal adviser to phone me")) == ["callback"]

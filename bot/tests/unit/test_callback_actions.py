@@ -16,6 +16,7 @@ from actions.callback_form import (
     ActionCancelCallback,
     ActionPrepareCallbackChange,
     ActionResetCallbackForm,
+    ActionStartCallback,
     ValidateCallbackForm,
 )
 from actions.context import LONDON
@@ -217,3 +218,45 @@ def test_stopping_part_way_books_nothing() -> None:
     replies, events = run(ActionResetCallbackForm(), stopped)
     assert "Nothing has been booked" in texts(replies)
     assert slots_set(events)["callback_about"] is None
+
+
+def test_the_request_itself_can_say_what_and_when() -> None:
+    replies, events = run(
+        ActionStartCallback(),
+        tracker("can my PA call me friday after 2 about my rent", "request_callback"),
+    )
+    slots = slots_set(events)
+    assert slots["callback_about"] == "my rent"
+    assert dt.datetime.fromisoformat(slots["callback_window"][0]) == FRIDAY_2PM
+    assert replies == []
+
+
+def test_a_plain_request_leaves_the_form_to_ask() -> None:
+    _, events = run(ActionStartCallback(), tracker("can my worker phone me", "request_callback"))
+    slots = slots_set(events)
+    assert "callback_about" not in slots and "callback_window" not in slots
+
+
+def test_an_urgent_request_is_urgent_from_the_start() -> None:
+    _, events = run(
+        ActionStartCallback(),
+        tracker("i need my pa to ring me asap its urgent", "request_callback"),
+    )
+    assert slots_set(events)["callback_urgent"] is True
+    assert "urgent" in slots_set(events)["callback_about"]
+
+
+def test_a_request_for_a_closed_day_says_why() -> None:
+    replies, events = run(
+        ActionStartCallback(), tracker("can my pa call me on saturday", "request_callback")
+    )
+    assert "Saturday" in texts(replies)
+    assert "callback_window" not in slots_set(events)
+
+
+def test_slots_cleared_before_the_form_starts_are_not_complained_about() -> None:
+    for slot in ("callback_about", "callback_time", "callback_phone"):
+        dispatcher = CollectingDispatcher()
+        method = getattr(ValidateCallbackForm(), f"validate_{slot}")
+        assert method(None, dispatcher, tracker(channel="web"), {})[slot] is None
+        assert dispatcher.messages == []
