@@ -19,13 +19,36 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from devtools.processes import BOT_DIR, RASA_BIN, RASA_ENV
 
 OUT_DIR = BOT_DIR / "results" / "nlu-cv"
 REPORTS = {"intent": "intent_report.json", "response selection": "response_selection_report.json"}
 
 
-def summarise(out_dir: Path, worst: int = 12) -> str:
+def fallback_threshold(config: Path = BOT_DIR / "config.yml") -> float:
+    """The FallbackClassifier's threshold: below it the assistant offers options instead."""
+    pipeline = yaml.safe_load(config.read_text(encoding="utf-8"))["pipeline"]
+    return float(next(c for c in pipeline if c["name"] == "FallbackClassifier")["threshold"])
+
+
+def confident_errors(out_dir: Path, threshold: float) -> str | None:
+    """Cross-validation reports the classifier's top intent even where the running assistant
+    would not answer; split the errors by the fallback threshold."""
+    path = out_dir / "intent_errors.json"
+    if not path.exists():
+        return None
+    errors = json.loads(path.read_text(encoding="utf-8"))
+    confident = sum(1 for e in errors if e["intent_prediction"]["confidence"] >= threshold)
+    return (
+        f"  of {len(errors)} errors, {confident} were at or above the fallback threshold "
+        f"({threshold}) and would be answered wrongly; {len(errors) - confident} below it would "
+        "be offered as options or said not understood"
+    )
+
+
+def summarise(out_dir: Path, worst: int = 12, threshold: float | None = None) -> str:
     lines = []
     for name, filename in REPORTS.items():
         path = out_dir / filename
@@ -44,6 +67,10 @@ def summarise(out_dir: Path, worst: int = 12) -> str:
             if isinstance(scores, dict) and "f1-score" in scores and label not in
             ("macro avg", "weighted avg", "micro avg")
         }  # fmt: skip
+        if name == "intent":
+            split = confident_errors(out_dir, threshold or fallback_threshold())
+            if split:
+                lines.append(split)
         lowest = sorted(per_label.items(), key=lambda item: item[1]["f1-score"])[:worst]
         lines.append(f"  lowest F1 of {len(per_label)}:")
         for label, scores in lowest:
