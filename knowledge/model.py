@@ -159,11 +159,12 @@ class OpeningHours:
         for days, (opens, closes) in groups:
             names = [WEEKDAYS[d].capitalize() for d in (days[0], days[-1])]
             label = names[0] if len(days) == 1 else f"{names[0]}-{names[1]}"
-            parts.append(f"{label} {_clock(opens)}-{_clock(closes)}")
+            parts.append(f"{label} {clock_text(opens)}-{clock_text(closes)}")
         return ", ".join(parts)
 
 
-def _clock(time: dt.time) -> str:
+def clock_text(time: dt.time) -> str:
+    """How a time reads in a text message: "3pm", "2:30pm", "12pm"."""
     hour = time.hour % 12 or 12
     suffix = "am" if time.hour < 12 else "pm"
     return f"{hour}{suffix}" if not time.minute else f"{hour}:{time.minute:02d}{suffix}"

@@ -16,7 +16,13 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.callback_time import CallbackWindow, OutOfHours, describe_window, parse_callback_time
+from actions.callback_time import (
+    CallbackWindow,
+    OutOfHours,
+    TimeAnswer,
+    describe_window,
+    parse_callback_time,
+)
 from actions.context import LONDON, channel, council, council_name, intent_of, now, say
 from actions.escalation import IN_DANGER, out_of_hours_line
 from actions.knowledge_answer import send_answer
@@ -53,14 +59,24 @@ def parse_time(value: str) -> dt.datetime:
     return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(LONDON)
 
 
-def window_from_slot(value: Any) -> tuple[dt.datetime, dt.datetime] | None:
+def read_time(text: str, tracker: Tracker) -> TimeAnswer:
+    """When they asked for, against the council's office hours, as of now."""
+    return parse_callback_time(text, now(), office_hours(tracker))
+
+
+def time_slots(text: str, window: CallbackWindow) -> dict[str, Any]:
+    """The slots for a time they gave: their words, and the window as ISO times."""
+    return {TIME: text, WINDOW: [window.start.isoformat(), window.end.isoformat()]}
+
+
+def window_from_slot(value: Any) -> CallbackWindow | None:
     if not isinstance(value, list) or len(value) != 2:
         return None
-    return parse_time(value[0]), parse_time(value[1])
+    return CallbackWindow(parse_time(value[0]), parse_time(value[1]))
 
 
-def when_text(window: tuple[dt.datetime, dt.datetime]) -> str:
-    return describe_window(CallbackWindow(*window), now())
+def when_text(window: CallbackWindow) -> str:
+    return describe_window(window, now())
 
 
 def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
@@ -109,9 +125,9 @@ class ValidateCallbackForm(FormValidationAction):
     ) -> dict[str, Any]:
         if value is None:
             return {TIME: None}
-        result = parse_callback_time(str(value), now(), office_hours(tracker))
+        result = read_time(str(value), tracker)
         if isinstance(result, CallbackWindow):
-            return {TIME: str(value), WINDOW: [result.start.isoformat(), result.end.isoformat()]}
+            return time_slots(str(value), result)
         if isinstance(result, OutOfHours):
             say(dispatcher, tracker, result.reason, TOPIC)
         elif not answer_question(dispatcher, tracker):
@@ -128,11 +144,10 @@ class ValidateCallbackForm(FormValidationAction):
         if phone:
             return {PHONE: phone}
         # A correction of the time ("actually make it Friday") while we ask for the number.
-        result = parse_callback_time(text, now(), office_hours(tracker))
+        result = read_time(text, tracker)
         if isinstance(result, CallbackWindow):
-            window = (result.start, result.end)
-            say(dispatcher, tracker, f"OK, I've changed the time to {when_text(window)}.", TOPIC)
-            return {PHONE: None, TIME: text, WINDOW: [w.isoformat() for w in window]}
+            say(dispatcher, tracker, f"OK, I've changed the time to {when_text(result)}.", TOPIC)
+            return {PHONE: None, **time_slots(text, result)}
         if not answer_question(dispatcher, tracker):
             say(
                 dispatcher,
@@ -164,10 +179,9 @@ class ActionStartCallback(Action):
         about = ABOUT_IN_REQUEST.search(text)
         if about:
             events.append(SlotSet(ABOUT, about.group("about").strip(" .!?")[:500]))
-        result = parse_callback_time(text, now(), office_hours(tracker))
+        result = read_time(text, tracker)
         if isinstance(result, CallbackWindow):
-            window = [result.start.isoformat(), result.end.isoformat()]
-            events += [SlotSet(TIME, text), SlotSet(WINDOW, window)]
+            events += [SlotSet(slot, value) for slot, value in time_slots(text, result).items()]
         elif isinstance(result, OutOfHours):
             say(dispatcher, tracker, result.reason, TOPIC)
         return events
@@ -276,15 +290,17 @@ class ActionBookCallback(Action):
         reference = tracker.get_slot(REFERENCE)
         changes = {
             "about": about,
-            "window_start": window[0].isoformat(),
-            "window_end": window[1].isoformat(),
+            "window_start": window.start.isoformat(),
+            "window_end": window.end.isoformat(),
             **({"phone": phone} if phone else {}),
         }
         moved = False
         if reference:
             moved = await service.change_callback(tracker.sender_id, reference, changes) is not None
         if not moved:
-            status, body = await service.book_callback(tracker.sender_id, about, window, phone)
+            status, body = await service.book_callback(
+                tracker.sender_id, about, (window.start, window.end), phone
+            )
             reference = body.get("reference")
             if status == 409 and reference:
                 # They already had one: a new request for a callback moves it.
@@ -352,16 +368,19 @@ class ActionPrepareCallbackChange(Action):
             say(dispatcher, tracker, "You don't have a callback booked yet, so let's book one.",
                 TOPIC)  # fmt: skip
             return cleared(None)
-        window = (parse_time(booking["window_start"]), parse_time(booking["window_end"]))
+        booked = CallbackWindow(
+            parse_time(booking["window_start"]), parse_time(booking["window_end"])
+        )
         events = [*cleared(booking["reference"]), SlotSet(ABOUT, booking["about"])]
         # "Can we move it to Friday?" already says when.
-        result = parse_callback_time(tracker.latest_message.get("text") or "", now(),
-                                     office_hours(tracker))  # fmt: skip
+        text = tracker.latest_message.get("text") or ""
+        result = read_time(text, tracker)
         if isinstance(result, CallbackWindow):
-            window_slot = [result.start.isoformat(), result.end.isoformat()]
-            text = tracker.latest_message.get("text")
-            return [*events, SlotSet(TIME, text), SlotSet(WINDOW, window_slot)]
-        say(dispatcher, tracker, f"Your callback is booked for {when_text(window)}.", TOPIC)
+            return [
+                *events,
+                *(SlotSet(slot, value) for slot, value in time_slots(text, result).items()),
+            ]
+        say(dispatcher, tracker, f"Your callback is booked for {when_text(booked)}.", TOPIC)
         return events
 
 

@@ -10,6 +10,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, replace
 
+from knowledge.model import clock_text
+
 # Day kinds: "today", "tomorrow", "day_after", "weekday" (the coming one), "next_weekday"
 # (that day in next calendar week), "next_week", "weekend".
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -42,13 +44,6 @@ class Ask:
 class Request:
     day: DayWords | None  # None: no day named
     ask: Ask
-
-
-def clock(time: dt.time) -> str:
-    """How times read in a text message: "3pm", "2:30pm", "12pm"."""
-    hour = time.hour % 12 or 12
-    suffix = "am" if time.hour < 12 else "pm"
-    return f"{hour}{suffix}" if not time.minute else f"{hour}:{time.minute:02d}{suffix}"
 
 
 # Spellings folded into one word before anything else is read (whole words only).
@@ -229,7 +224,7 @@ def _range(match: re.Match[str], hint: str | None) -> Ask | None:
         end = end.replace(hour=end.hour + 12)  # "between 11 and 1"
     if end <= start:
         return None
-    return Ask(start=start, end=end, label=clock(start), named=start)
+    return Ask(start=start, end=end, label=clock_text(start), named=start)
 
 
 def _clock_ask(words: str, hint: str | None) -> Ask | None:
@@ -240,7 +235,7 @@ def _clock_ask(words: str, hint: str | None) -> Ask | None:
     for pattern in (_AFTER, _BEFORE, _AROUND, _AT):
         match = pattern.search(words)
         if match and (time := _resolve(match, "", hint)):
-            label = clock(time)
+            label = clock_text(time)
             if pattern is _AFTER:
                 return Ask(start=time, label=label, named=time)
             if pattern is _BEFORE:
@@ -258,7 +253,7 @@ def _clock_ask(words: str, hint: str | None) -> Ask | None:
 def _at(time: dt.time) -> Ask:
     """An hour starting at the time they gave."""
     end = _shift(time, dt.timedelta(hours=1))
-    return Ask(start=time, end=end, stretchable=True, label=clock(time), named=time)
+    return Ask(start=time, end=end, stretchable=True, label=clock_text(time), named=time)
 
 
 # Parts of the day: (pattern, ask, am/pm hint for a bare hour with it).

@@ -27,8 +27,8 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from actions.callback_phrases import WEEKDAY_NAMES, Ask, DayWords, clock, read_request
-from knowledge.model import OpeningHours
+from actions.callback_phrases import WEEKDAY_NAMES, Ask, DayWords, read_request
+from knowledge.model import OpeningHours, clock_text
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -113,7 +113,7 @@ def describe_window(window: CallbackWindow, now: dt.datetime) -> str:
         when = f"tomorrow ({_date(day, today)})"
     else:
         when = _date(day, today)
-    return f"{when} between {clock(start.time())} and {clock(end.time())}"
+    return f"{when} between {clock_text(start.time())} and {clock_text(end.time())}"
 
 
 def _date(day: dt.date, today: dt.date) -> str:
@@ -246,4 +246,4 @@ def _day_name(day: dt.date) -> str:
 
 def _day_hours_text(day: dt.date, hours: OpeningHours) -> str:
     opens, closes = hours.days[day.weekday()]
-    return f"{clock(opens)}-{clock(closes)}"
+    return f"{clock_text(opens)}-{clock_text(closes)}"

@@ -16,18 +16,12 @@ from actions.context import council, known_age, now, say
 from actions.knowledge_answer import OPTIONS_SLOT
 from actions.service_api import ServiceAPI, ServiceUnavailable
 from knowledge.loader import knowledge_base
-from knowledge.model import Council, OpeningHours, age_band
+from knowledge.model import Council, OpeningHours, age_band, clock_text
 
 logger = logging.getLogger(__name__)
 
 CRISIS_TOPIC = "crisis-support"
 IN_DANGER = "If you're in danger now, call 999."
-
-
-def _clock(time: dt.time) -> str:
-    hour = time.hour % 12 or 12
-    suffix = "am" if time.hour < 12 else "pm"
-    return f"{hour}{suffix}" if not time.minute else f"{hour}:{time.minute:02d}{suffix}"
 
 
 def next_opening(hours: OpeningHours, moment: dt.datetime) -> str | None:
@@ -38,7 +32,7 @@ def next_opening(hours: OpeningHours, moment: dt.datetime) -> str | None:
         if not opening or (ahead == 0 and moment.time() >= opening[0]):
             continue
         when = {0: "today", 1: "tomorrow"}.get(ahead, f"on {day.strftime('%A')}")
-        return f"{when} from {_clock(opening[0])}"
+        return f"{when} from {clock_text(opening[0])}"
     return None
 
 

@@ -42,13 +42,13 @@ def ranking(tracker: Tracker) -> list[tuple[str, float]]:
 def close_choices(ranked: list[tuple[str, float]]) -> list[str]:
     """The topics (and callback/person) near the top of NLU's ranking, best first."""
     articles, _ = knowledge_base()
-    offerable = [
-        (topic_choice(topic_for(name) or ""), confidence)
-        if topic_for(name) in articles
-        else (OFFERABLE[name], confidence)
-        for name, confidence in ranked
-        if topic_for(name) in articles or name in OFFERABLE
-    ]
+    offerable: list[tuple[str, float]] = []
+    for name, confidence in ranked:
+        topic = topic_for(name)
+        if topic in articles:
+            offerable.append((topic_choice(topic), confidence))
+        elif name in OFFERABLE:
+            offerable.append((OFFERABLE[name], confidence))
     if not offerable:
         return []
     top = offerable[0][1]
