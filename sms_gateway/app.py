@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +17,7 @@ from sms_gateway.config import Settings, get_settings
 from sms_gateway.councils import CouncilDirectory
 from sms_gateway.db import make_engine, make_session_factory
 from sms_gateway.flow import MessageFlow
+from sms_gateway.outbox import Outbox, OutboxSettings
 from sms_gateway.routes import health, internal, twilio_webhook, webchat
 from sms_gateway.twilio_api import TwilioMessagesAPI
 
@@ -35,16 +38,47 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessions = make_session_factory(engine)
         app.state.assistant = AssistantClient(settings.rasa_url, settings.rasa_timeout_seconds)
         app.state.twilio = TwilioMessagesAPI(
-            settings.twilio_api_base_url, settings.twilio_account_sid, settings.twilio_auth_token
+            settings.twilio_api_base_url,
+            settings.twilio_account_sid,
+            settings.twilio_auth_token,
+            timeout=settings.twilio_timeout_seconds,
         )
-        app.state.flow = MessageFlow(app.state.sessions, app.state.assistant, app.state.twilio)
-        # Texts stored before a restart but never answered are answered now.
+        app.state.outbox = Outbox(
+            app.state.sessions,
+            app.state.twilio,
+            OutboxSettings(
+                public_base_url=settings.public_base_url,
+                max_attempts=settings.sms_send_max_attempts,
+                retry_base_seconds=settings.sms_retry_base_seconds,
+                stale_after=dt.timedelta(seconds=4 * settings.twilio_timeout_seconds),
+            ),
+        )
+        app.state.flow = MessageFlow(
+            app.state.sessions,
+            app.state.assistant,
+            app.state.outbox,
+            app.state.councils,
+            twilio_manages_opt_out=settings.twilio_manages_opt_out,
+            max_segments=settings.sms_max_segments,
+            rate_limit_per_minute=settings.sms_rate_limit_per_minute,
+            rate_limit_per_hour=settings.sms_rate_limit_per_hour,
+        )
+        workers = [
+            asyncio.create_task(app.state.outbox.run(), name="outbox"),
+            asyncio.create_task(
+                app.state.flow.run_recovery(settings.assistant_retry_seconds), name="re-ask"
+            ),
+        ]
+        # Texts stored before a restart but never handled are handled now.
         for message_id in app.state.flow.pending_sms():
             app.state.flow.in_background(app.state.flow.answer_sms(message_id))
         try:
             yield
         finally:
             await app.state.flow.wait_for_background()
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
             await app.state.assistant.close()
             await app.state.twilio.close()
             engine.dispose()

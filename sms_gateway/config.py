@@ -38,6 +38,60 @@ class Settings(BaseSettings):
         description="Base URL of Twilio's REST API; the run command points it at the local "
         "fake Twilio.",
     )
+    twilio_timeout_seconds: float = Field(
+        15.0,
+        description="How long to wait for Twilio's API; after a timeout Twilio is asked "
+        "whether it has the message before it is sent again.",
+    )
+    twilio_manages_opt_out: bool = Field(
+        True,
+        description="True when Twilio's own STOP/START handling is on (the default for UK "
+        "long codes): Twilio sends the opt-out and opt-in confirmations. Set false if the "
+        "number has Twilio's opt-out handling turned off; the service then sends them.",
+    )
+    sms_stop_keywords: str = Field(
+        "STOP,STOPALL,UNSUBSCRIBE,CANCEL,END,QUIT,REVOKE,OPTOUT",
+        description="Single-word texts that opt a number out; keep it the same as the "
+        "number's opt-out keywords at Twilio.",
+    )
+    sms_start_keywords: str = Field(
+        "START,YES,UNSTOP", description="Single-word texts that opt a number back in."
+    )
+    sms_help_keywords: str = Field(
+        "HELP,INFO", description="Single-word texts answered with the council's contacts."
+    )
+    sms_max_segments: int = Field(
+        2,
+        description="Longest SMS (in segments) before a reply is split into several "
+        "messages between sentences.",
+    )
+    sms_send_max_attempts: int = Field(
+        8, description="Attempts to send one SMS (429, 5xx, network errors) before it fails."
+    )
+    sms_retry_base_seconds: float = Field(
+        2.0, description="Backoff before the second attempt; doubled each time, up to 10 min."
+    )
+    sms_rate_limit_per_minute: int = Field(
+        8, description="Texts one number may send in a minute before they are held unanswered."
+    )
+    sms_rate_limit_per_hour: int = Field(
+        60, description="Texts one number may send in an hour before they are held unanswered."
+    )
+    assistant_retry_seconds: float = Field(
+        5.0,
+        description="While messages wait for the assistant (Rasa or the action server "
+        "down), how often to check whether it is back and answer them.",
+    )
+    retention_days: int = Field(
+        365,
+        description="Messages older than this are deleted by `python -m sms_gateway.privacy "
+        "purge` (conversations with an open escalation or booked callback are kept).",
+    )
+    rasa_tracker_db_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of Rasa's tracker store, so purge and erase also remove "
+        "what Rasa holds; when unset they print that Rasa's store was not touched.",
+    )
     default_council: str = Field(
         "lancashire",
         description="Council for SMS sent to a number that matches no council's sms_numbers.",
@@ -48,6 +102,12 @@ class Settings(BaseSettings):
         "internal API answers 503.",
     )
     log_level: str = Field("INFO", description="Log level of the service.")
+
+    def keywords(self, kind: str) -> frozenset[str]:
+        raw = {"stop": self.sms_stop_keywords, "start": self.sms_start_keywords}.get(
+            kind, self.sms_help_keywords
+        )
+        return frozenset(word.strip().upper() for word in raw.split(",") if word.strip())
 
 
 @lru_cache(maxsize=1)

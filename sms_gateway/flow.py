@@ -1,24 +1,33 @@
 """How a young person's message is answered: stored first, then the assistant, then replies.
 
 Each step commits before the next starts, so a crash or an assistant outage never loses the
-message: it stays in the database with its status.
+message: it stays in the database with its status. While the assistant is down, messages
+wait (the young person is told once) and are re-asked in order when it is back. A
+conversation's messages are answered one at a time, in the order they came.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import datetime as dt
 import logging
-from collections.abc import Coroutine
+from collections import defaultdict
+from collections.abc import Coroutine, Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from sms_gateway import sms_notices
 from sms_gateway.assistant import AssistantClient, AssistantUnavailable, BotReply
+from sms_gateway.councils import CouncilDirectory
 from sms_gateway.db import transaction
-from sms_gateway.models import Message
+from sms_gateway.models import Contact, Conversation, Message, utcnow
+from sms_gateway.outbox import Outbox, opt_out
+from sms_gateway.sms_format import sms_parts
+from sms_gateway.sms_keywords import Keyword
 from sms_gateway.store import record_replies
-from sms_gateway.twilio_api import SendFailed, TwilioMessagesAPI
 
 logger = logging.getLogger(__name__)
 
@@ -36,12 +45,28 @@ class MessageFlow:
         self,
         sessions: sessionmaker[Session],
         assistant: AssistantClient,
-        twilio: TwilioMessagesAPI,
+        outbox: Outbox,
+        councils: CouncilDirectory,
+        *,
+        twilio_manages_opt_out: bool = True,
+        max_segments: int = 2,
+        rate_limit_per_minute: int = 8,
+        rate_limit_per_hour: int = 60,
     ) -> None:
         self._sessions = sessions
         self._assistant = assistant
-        self._twilio = twilio
+        self._outbox = outbox
+        self._councils = councils
+        self._twilio_manages_opt_out = twilio_manages_opt_out
+        self._max_segments = max_segments
+        self._limits = (
+            (dt.timedelta(minutes=1), rate_limit_per_minute),
+            (dt.timedelta(hours=1), rate_limit_per_hour),
+        )
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    # Background jobs -------------------------------------------------------------------
 
     def in_background(self, job: Coroutine[Any, Any, Any]) -> None:
         """Run a job after the HTTP answer has gone; keep a reference so it is not collected."""
@@ -54,8 +79,145 @@ class MessageFlow:
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=timeout)
 
+    # SMS -------------------------------------------------------------------------------
+
+    def queue_sms(
+        self,
+        session: Session,
+        conversation: Conversation,
+        replies: Iterable[BotReply],
+        council_number: str,
+        author: str = "bot",
+    ) -> list[Message]:
+        """Store replies as outbox rows: GSM-7, split between sentences where too long."""
+        messages = []
+        for reply in replies:
+            for index, part in enumerate(sms_parts(reply.text, self._max_segments)):
+                first = index == 0
+                messages.append(
+                    Message(
+                        conversation=conversation,
+                        direction="out",
+                        author=author,
+                        text=part.text,
+                        status="queued",
+                        topic=reply.topic,
+                        sources=(reply.sources or None) if first else None,
+                        options=(reply.options or None) if first else None,
+                        council_number=council_number,
+                        segments=part.segments,
+                        encoding=part.encoding,
+                    )
+                )
+        session.add_all(messages)
+        conversation.last_message_at = utcnow()
+        session.flush()
+        return messages
+
+    def take_keyword(self, session: Session, inbound: Message, keyword: Keyword) -> None:
+        """STOP, START or HELP, handled at once in the webhook's transaction (an opt-out
+        must hold before any reply still in the outbox goes)."""
+        conversation = inbound.conversation
+        contact: Contact = conversation.contact
+        council = self._councils.get(conversation.council_id)
+        inbound.status = "keyword"
+        reply: BotReply | None = None
+        if keyword == "stop":
+            opt_out(contact, source="keyword")
+            if not self._twilio_manages_opt_out:
+                reply = BotReply(sms_notices.opted_out(council), topic="opted_out")
+        elif keyword == "start":
+            was_out = contact.opted_out
+            contact.opted_out_at, contact.opt_out_source = None, None
+            if was_out and not self._twilio_manages_opt_out:
+                reply = BotReply(sms_notices.opted_in(council), topic="opted_in")
+        else:
+            reply = BotReply(sms_notices.help_text(council), topic="help")
+        logger.info("sms %s is a %s keyword", inbound.id, keyword.upper())
+        if reply and inbound.council_number:
+            self.queue_sms(session, conversation, [reply], inbound.council_number, "system")
+        self._outbox.wake()
+
+    async def answer_sms(self, message_id: int) -> None:
+        """Answer one stored inbound SMS (in the background, after the webhook answered)."""
+        conversation_id = self._conversation_of(message_id)
+        async with self._locks[conversation_id]:
+            if self._screen_sms(message_id):
+                await self.answer(message_id, outbound_status="queued")
+        self._outbox.wake()
+
+    def _screen_sms(self, message_id: int) -> bool:
+        """Before the assistant: opted out, rate limit, first-contact notice. True when the
+        assistant should answer."""
+        with transaction(self._sessions) as session:
+            inbound = session.get_one(Message, message_id)
+            if inbound.status != "received":
+                return False  # handled already (a restart re-ran it)
+            conversation = inbound.conversation
+            council_number = inbound.council_number or ""
+            if conversation.contact.opted_out:
+                # Twilio still forwards texts from a number that opted out, but blocks
+                # replies; only START opts it back in. Kept for the team to see.
+                inbound.status = "opted_out"
+                return False
+            if self._over_rate_limit(session, inbound):
+                inbound.status = "rate_limited"
+                if not self._told_to_slow_down(session, conversation):
+                    notice = BotReply(sms_notices.slow_down(), topic="rate_limited")
+                    self.queue_sms(session, conversation, [notice], council_number, "system")
+                logger.info("sms %s over the rate limit: stored, not answered", message_id)
+                return False
+            if conversation.notice_sent_at is None:
+                council = self._councils.get(conversation.council_id)
+                notice = BotReply(sms_notices.first_contact(council), topic="first_contact")
+                self.queue_sms(session, conversation, [notice], council_number, "system")
+                conversation.notice_sent_at = utcnow()
+            return True
+
+    def _over_rate_limit(self, session: Session, inbound: Message) -> bool:
+        """Counted over the number's texts up to this one, so a burst is cut at the same
+        message however the background jobs interleave."""
+        contact_id = inbound.conversation.contact_id
+        for window, limit in self._limits:
+            count = session.scalar(
+                select(func.count(Message.id))
+                .join(Conversation, Message.conversation_id == Conversation.id)
+                .where(
+                    Conversation.contact_id == contact_id,
+                    Message.direction == "in",
+                    Message.id <= inbound.id,
+                    Message.created_at >= utcnow() - window,
+                )
+            )
+            if (count or 0) > limit:
+                return True
+        return False
+
+    def _told_to_slow_down(self, session: Session, conversation: Conversation) -> bool:
+        since = utcnow() - self._limits[-1][0]
+        return (
+            session.scalar(
+                select(Message.id).where(
+                    Message.conversation_id == conversation.id,
+                    Message.topic == "rate_limited",
+                    Message.created_at >= since,
+                )
+            )
+            is not None
+        )
+
+    # Every channel ---------------------------------------------------------------------
+
+    async def answer_web(self, message_id: int) -> list[Message]:
+        async with self._locks[self._conversation_of(message_id)]:
+            return await self.answer(message_id, outbound_status="delivered")
+
     async def answer(self, message_id: int, outbound_status: str) -> list[Message]:
-        """Ask the assistant about one stored inbound message and store its replies."""
+        """Ask the assistant about one stored inbound message and store its replies.
+
+        If earlier messages of the conversation are still waiting for the assistant, this
+        one waits behind them, so answers never overtake each other.
+        """
         with transaction(self._sessions) as session:
             inbound = session.get_one(Message, message_id)
             conversation = inbound.conversation
@@ -64,65 +226,96 @@ class MessageFlow:
                 inbound.text,
                 {"channel": conversation.channel, "council": conversation.council_id},
             )
-        try:
-            replies = await self._assistant.ask(*request)
-            new_status = "answered"
-        except AssistantUnavailable:
-            replies, new_status = [HOLDING_REPLY], "waiting"
+            earlier_waiting = _waiting_before(session, inbound)
+            retrying = inbound.status == "waiting"
+        replies: list[BotReply] = []
+        if not earlier_waiting:
+            with contextlib.suppress(AssistantUnavailable):  # then it waits
+                replies = await self._assistant.ask(*request)
         with transaction(self._sessions) as session:
             inbound = session.get_one(Message, message_id)
-            inbound.status = new_status
-            logger.info("message %s %s with %d reply(s)", message_id, new_status, len(replies))
-            return record_replies(
-                session,
-                inbound.conversation,
-                replies,
-                status=outbound_status,
-                council_number=inbound.council_number,
-            )
+            if replies:
+                inbound.status = "answered"
+            else:
+                inbound.status = "waiting"
+                # One holding reply per outage by SMS (not one per text); the web always
+                # gets one, as the answer to its request.
+                told = retrying or earlier_waiting
+                if conversation.channel == "web" or not told:
+                    replies = [HOLDING_REPLY]
+            logger.info("message %s %s with %d reply(s)", message_id, inbound.status, len(replies))
+            if not replies:
+                return []
+            if conversation.channel == "sms":
+                return self.queue_sms(
+                    session, inbound.conversation, replies, inbound.council_number or ""
+                )
+            return record_replies(session, inbound.conversation, replies, status=outbound_status)
 
-    async def answer_sms(self, message_id: int) -> None:
-        replies = await self.answer(message_id, outbound_status="queued")
-        for reply in replies:
-            await self.send_sms(reply.id)
+    async def answer_waiting(self) -> int:
+        """Re-ask the assistant about waiting messages, oldest first, if it is back."""
+        with self._sessions() as session:
+            waiting = session.execute(
+                select(Message.id, Message.conversation_id, Conversation.channel)
+                .join(Conversation, Message.conversation_id == Conversation.id)
+                .where(Message.direction == "in", Message.status == "waiting")
+                .order_by(Message.id)
+            ).all()
+        if not waiting or not await self._assistant.is_ready():
+            return 0
+        answered = 0
+        for message_id, conversation_id, channel in waiting:
+            async with self._locks[conversation_id]:
+                status = "queued" if channel == "sms" else "delivered"
+                replies = await self.answer(message_id, outbound_status=status)
+            if replies and replies[0].topic != HOLDING_REPLY.topic:
+                answered += 1
+        if answered:
+            logger.info("answered %d message(s) that waited for the assistant", answered)
+            self._outbox.wake()
+        return answered
 
-    async def send_sms(self, message_id: int) -> None:
-        """Send one queued outbound SMS from the council number the young person texted."""
-        with transaction(self._sessions) as session:
-            message = session.get_one(Message, message_id)
-            if message.status != "queued":
-                return  # already sent: never send the same reply twice
-            to = message.conversation.contact.address
-            from_, body = message.council_number, message.text
-        if not to or not from_:
-            logger.error("sms %s has no recipient or sender number", message_id)
-            return
-        try:
-            sent = await self._twilio.send(to=to, from_=from_, body=body)
-        except SendFailed as failure:
-            with transaction(self._sessions) as session:
-                message = session.get_one(Message, message_id)
-                message.error_code = failure.code
-                if not failure.retryable:
-                    message.status = "failed"
-            return
-        with transaction(self._sessions) as session:
-            message = session.get_one(Message, message_id)
-            message.status = "sent"
-            message.external_id = sent.sid
+    async def run_recovery(self, every_seconds: float) -> None:
+        """Until cancelled: answer what waited for the assistant once it is back."""
+        while True:
+            await asyncio.sleep(every_seconds)
+            try:
+                await self.answer_waiting()
+            except Exception as error:
+                logger.error("re-asking waiting messages failed: %s", type(error).__name__)
 
     def pending_sms(self) -> list[int]:
-        """Inbound SMS that were stored but not yet answered (e.g. the service restarted)."""
+        """Inbound SMS that were stored but not yet handled (e.g. the service restarted)."""
         with self._sessions() as session:
             return list(
                 session.scalars(
-                    select(Message.id).where(
+                    select(Message.id)
+                    .where(
                         Message.direction == "in",
                         Message.status == "received",
                         Message.external_id.is_not(None),
                     )
+                    .order_by(Message.id)
                 )
             )
+
+    def _conversation_of(self, message_id: int) -> str:
+        with self._sessions() as session:
+            return session.get_one(Message, message_id).conversation_id
+
+
+def _waiting_before(session: Session, inbound: Message) -> bool:
+    return (
+        session.scalar(
+            select(Message.id).where(
+                Message.conversation_id == inbound.conversation_id,
+                Message.direction == "in",
+                Message.status == "waiting",
+                Message.id < inbound.id,
+            )
+        )
+        is not None
+    )
 
 
 def _log_failure(task: asyncio.Task[Any]) -> None:

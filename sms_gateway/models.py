@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -50,6 +51,15 @@ class Contact(Base):
     # E.164 phone number for SMS; None for web chat (anonymous).
     address: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Set when the number texts STOP (or Twilio reports 21610): nothing more is sent to it,
+    # by the assistant or by advisers, until it texts START. Any other text does not opt
+    # it back in, because Twilio keeps blocking the number until START.
+    opted_out_at: Mapped[dt.datetime | None]
+    opt_out_source: Mapped[str | None] = mapped_column(String(16))  # "keyword" | "21610"
+
+    @property
+    def opted_out(self) -> bool:
+        return self.opted_out_at is not None
 
 
 class Conversation(Base):
@@ -64,6 +74,8 @@ class Conversation(Base):
     channel: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_message_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # When the first-contact notice (what this is, who reads it, how to stop) was sent.
+    notice_sent_at: Mapped[dt.datetime | None]
 
     contact: Mapped[Contact] = relationship()
     messages: Mapped[list[Message]] = relationship(
@@ -81,15 +93,20 @@ class Message(Base):
     """Every message in or out, on every channel, as it was sent or received."""
 
     __tablename__ = "messages"
-    __table_args__ = (Index("ix_messages_conversation", "conversation_id", "id"),)
+    __table_args__ = (
+        Index("ix_messages_conversation", "conversation_id", "id"),
+        Index("ix_messages_direction_status", "direction", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     direction: Mapped[str] = mapped_column(String(3))  # "in" | "out"
     author: Mapped[str] = mapped_column(String(16))  # "young_person" | "bot" | "system"
     text: Mapped[str] = mapped_column(Text)
-    # Inbound: received -> answered | waiting (assistant down). Outbound SMS: queued -> sent |
-    # failed. Outbound web: delivered.
+    # Inbound: received -> answered | waiting (assistant down, re-asked when it is back) |
+    # keyword (STOP/START/HELP) | rate_limited | opted_out (from a number that texted STOP).
+    # Outbound SMS (the outbox): queued -> sending -> sent -> delivered | undelivered, or
+    # failed, or held (not sent: the number opted out). Outbound web: delivered.
     status: Mapped[str] = mapped_column(String(16))
     # Twilio's MessageSid. Unique, so a webhook Twilio retries is stored once: the database
     # enforces it, not a check-then-insert.
@@ -101,6 +118,15 @@ class Message(Base):
     # Numbered options offered with a reply ({"number", "title", "reply"}): web buttons.
     options: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     error_code: Mapped[str | None] = mapped_column(String(16))
+    # Outbound SMS: how many parts it goes as, and in which alphabet ("gsm7" | "ucs2").
+    segments: Mapped[int | None]
+    encoding: Mapped[str | None] = mapped_column(String(8))
+    # Outbox bookkeeping: send attempts so far and when the next one is due. After an
+    # attempt whose outcome is unknown (a timeout once the request was sent), Twilio is
+    # asked whether it has the message before any resend, so no reply goes twice.
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    next_attempt_at: Mapped[dt.datetime | None]
+    check_before_resend: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

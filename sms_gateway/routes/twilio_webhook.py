@@ -1,14 +1,24 @@
-"""Twilio's inbound SMS webhook: check the signature, store once, answer at once."""
+"""Twilio's webhooks: inbound SMS and delivery status callbacks.
+
+Both check Twilio's signature against PUBLIC_BASE_URL before anything is read or stored,
+and answer at once: the assistant's reply is produced in the background and sent through
+the outbox, so a slow assistant never makes Twilio time out and retry.
+"""
 
 from __future__ import annotations
 
 import logging
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response, status
-from twilio.request_validator import RequestValidator
+from fastapi import APIRouter, Query, Request, Response, status
 
 from sms_gateway.db import transaction
+from sms_gateway.models import Message
+from sms_gateway.outbox import advance_status, opt_out
+from sms_gateway.routes.twilio_requests import signed_form
+from sms_gateway.sms_keywords import sms_keyword
 from sms_gateway.store import open_conversation, record_inbound_sms, sms_contact
+from sms_gateway.twilio_api import OPTED_OUT
 
 logger = logging.getLogger(__name__)
 
@@ -16,12 +26,19 @@ router = APIRouter(prefix="/twilio", tags=["sms"])
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 MAX_BODY_CHARS = 1600  # Twilio's own limit for one message body
-
-
-def public_url(request: Request, base: str) -> str:
-    """The URL Twilio signed: our public base URL, not the one a reverse proxy forwarded to."""
-    url = base.rstrip("/") + request.url.path
-    return f"{url}?{request.url.query}" if request.url.query else url
+# Twilio's statuses -> ours. queued/accepted/sending at Twilio all mean Twilio has it.
+TWILIO_STATUSES = {
+    "accepted": "sent",
+    "scheduled": "sent",
+    "queued": "sent",
+    "sending": "sent",
+    "sent": "sent",
+    "delivered": "delivered",
+    "read": "delivered",
+    "undelivered": "undelivered",
+    "failed": "failed",
+    "canceled": "failed",
+}
 
 
 def _twiml() -> Response:
@@ -30,29 +47,63 @@ def _twiml() -> Response:
 
 @router.post("/sms")
 async def inbound_sms(request: Request) -> Response:
-    settings = request.app.state.settings
-    form = await request.form()
-    params = {key: str(value) for key, value in form.multi_items()}
-    signature = request.headers.get("X-Twilio-Signature", "")
-    validator = RequestValidator(settings.twilio_auth_token)
-    if not signature or not validator.validate(
-        public_url(request, settings.public_base_url), params, signature
-    ):
-        logger.warning("refused inbound sms: bad or missing signature")
-        return Response("invalid Twilio signature", status.HTTP_403_FORBIDDEN)
-
+    params = await signed_form(request)
     sid, sender, council_number = params.get("MessageSid"), params.get("From"), params.get("To")
     body = params.get("Body", "")
-    if not (sid and sender and council_number) or len(body) > MAX_BODY_CHARS:
+    if not (sid and sender and council_number):
         return Response("malformed Twilio request", status.HTTP_400_BAD_REQUEST)
+    if len(body) > MAX_BODY_CHARS:
+        return Response("message longer than Twilio allows", status.HTTP_400_BAD_REQUEST)
 
-    council = request.app.state.councils.for_sms_number(council_number)
-    with transaction(request.app.state.sessions) as session:
+    state = request.app.state
+    council = state.councils.for_sms_number(council_number)
+    keyword = sms_keyword(body, params.get("OptOutType"), state.settings)
+    handled = False
+    with transaction(state.sessions) as session:
         conversation = open_conversation(session, sms_contact(session, sender), council.id)
         message = record_inbound_sms(session, conversation, body.strip(), sid, council_number)
+        # START/YES only mean "opt in" to a number that opted out; otherwise they are
+        # ordinary words ("yes" to a question) for the assistant.
+        if (
+            message is not None
+            and keyword is not None
+            and (keyword != "start" or conversation.contact.opted_out)
+        ):
+            state.flow.take_keyword(session, message, keyword)
+            handled = True
     if message is None:
         logger.info("duplicate inbound sms ignored (Twilio retry)")
         return _twiml()
     logger.info("inbound sms %s stored for council %s", message.id, council.id)
-    request.app.state.flow.in_background(request.app.state.flow.answer_sms(message.id))
+    if not handled:
+        state.flow.in_background(state.flow.answer_sms(message.id))
     return _twiml()
+
+
+@router.post("/status")
+async def status_callback(
+    request: Request, message: Annotated[int | None, Query()] = None
+) -> Response:
+    """Twilio's delivery report for one of our texts (`?message=` is our own id)."""
+    params = await signed_form(request)
+    twilio_status = params.get("MessageStatus") or params.get("SmsStatus")
+    sid = params.get("MessageSid") or params.get("SmsSid")
+    if message is None or not twilio_status or not sid:
+        return Response("malformed status callback", status.HTTP_400_BAD_REQUEST)
+    new_status = TWILIO_STATUSES.get(twilio_status)
+    error_code = params.get("ErrorCode") or None
+    with transaction(request.app.state.sessions) as session:
+        stored = session.get(Message, message, with_for_update=True)
+        if stored is None or stored.direction != "out" or stored.external_id not in (None, sid):
+            # Not ours (or no longer held): acknowledge so Twilio does not keep trying.
+            logger.warning("status callback for an unknown message")
+            return Response(status_code=status.HTTP_204_NO_CONTENT)
+        stored.external_id = sid
+        if new_status and advance_status(stored, new_status):
+            stored.error_code = error_code
+        if error_code == OPTED_OUT:
+            opt_out(stored.conversation.contact, source="21610")
+        logger.info(
+            "sms %s status %s%s", message, twilio_status, f" ({error_code})" if error_code else ""
+        )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -92,7 +92,7 @@ async def send_message(
             # One answer for "no such session", "wrong token" and "expired": nothing to probe.
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no such chat session")
         inbound = record_inbound(session, web_session.conversation, body.text.strip())
-    replies = await request.app.state.flow.answer(inbound.id, outbound_status="delivered")
+    replies = await request.app.state.flow.answer_web(inbound.id)
     return Replies(
         message_id=inbound.id,
         replies=[
