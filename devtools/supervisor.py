@@ -23,6 +23,7 @@ class Supervisor:
     def __init__(self, log_dir: Path) -> None:
         self.log_dir = log_dir
         self.running: dict[str, subprocess.Popen[bytes]] = {}
+        self.specs: dict[str, ProcessSpec] = {}
         self._logs: list[IO[bytes]] = []
 
     def start(self, spec: ProcessSpec) -> subprocess.Popen[bytes]:
@@ -42,6 +43,7 @@ class Supervisor:
             start_new_session=True,  # Ctrl-C reaches us; we stop the children ourselves
         )
         self.running[spec.name] = process
+        self.specs[spec.name] = spec
         return process
 
     def wait_healthy(self, spec: ProcessSpec, timeout: float = 180.0) -> None:
@@ -82,6 +84,19 @@ class Supervisor:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+    def kill(self, name: str) -> None:
+        """Kill a process outright (SIGKILL), as a crash or an OOM kill would."""
+        process = self.running.pop(name, None)
+        if process is not None and process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+    def restart(self, name: str, timeout: float = 180.0) -> None:
+        """Start a process again as it was last started, and wait until it is healthy."""
+        spec = self.specs[name]
+        self.start(spec)
+        self.wait_healthy(spec, timeout=timeout)
 
     def stop_all(self) -> None:
         for name in reversed(list(self.running)):

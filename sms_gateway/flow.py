@@ -252,8 +252,10 @@ class MessageFlow:
                 )
             return record_replies(session, inbound.conversation, replies, status=outbound_status)
 
-    async def answer_waiting(self) -> int:
-        """Re-ask the assistant about waiting messages, oldest first, if it is back."""
+    async def answer_waiting(self) -> tuple[int, bool]:
+        """Re-ask the assistant about waiting messages, oldest first, if it is back.
+        Returns how many were answered, and whether a re-ask failed although Rasa said it
+        was up (the action server down)."""
         with self._sessions() as session:
             waiting = session.execute(
                 select(Message.id, Message.conversation_id, Conversation.channel)
@@ -262,27 +264,39 @@ class MessageFlow:
                 .order_by(Message.id)
             ).all()
         if not waiting or not await self._assistant.is_ready():
-            return 0
+            return 0, False
         answered = 0
         for message_id, conversation_id, channel in waiting:
             async with self._locks[conversation_id]:
                 status = "queued" if channel == "sms" else "delivered"
-                replies = await self.answer(message_id, outbound_status=status)
-            if replies and replies[0].topic != HOLDING_REPLY.topic:
+                await self.answer(message_id, outbound_status=status)
+                if self._status_of(message_id) != "answered":
+                    # Still failing (e.g. the action server is down while Rasa is up):
+                    # stop here rather than log the same texts into Rasa again and again.
+                    break
                 answered += 1
         if answered:
             logger.info("answered %d message(s) that waited for the assistant", answered)
             self._outbox.wake()
-        return answered
+        return answered, answered < len(waiting)
 
-    async def run_recovery(self, every_seconds: float) -> None:
-        """Until cancelled: answer what waited for the assistant once it is back."""
+    async def run_recovery(self, every_seconds: float, longest: float = 120.0) -> None:
+        """Until cancelled: answer what waited for the assistant once it is back. Asking
+        whether Rasa is up is cheap; re-asks that fail while it is up back off (to
+        `longest`), as each one is logged in Rasa's tracker."""
+        delay = every_seconds
         while True:
-            await asyncio.sleep(every_seconds)
+            await asyncio.sleep(delay)
             try:
-                await self.answer_waiting()
+                answered, failed = await self.answer_waiting()
             except Exception as error:
                 logger.error("re-asking waiting messages failed: %s", type(error).__name__)
+                answered, failed = 0, True
+            delay = min(delay * 2, longest) if failed and not answered else every_seconds
+
+    def _status_of(self, message_id: int) -> str:
+        with self._sessions() as session:
+            return session.get_one(Message, message_id).status
 
     def pending_sms(self) -> list[int]:
         """Inbound SMS that were stored but not yet handled (e.g. the service restarted)."""

@@ -18,6 +18,8 @@ from sqlalchemy import Engine, select
 from devtools.processes import BOT_DIR, MODEL_PATH, Ports, ProcessSpec, local_stack
 from devtools.send_sms import inbound_params, signed_webhook
 from devtools.supervisor import Supervisor
+from knowledge.loader import knowledge_base
+from sms_gateway import sms_notices
 from sms_gateway.config import Settings
 from sms_gateway.db import make_engine
 from sms_gateway.models import Message
@@ -27,10 +29,20 @@ pytestmark = pytest.mark.integration
 
 SETTINGS = Settings()  # defaults: the same Twilio credentials the fake Twilio expects
 LANCASHIRE_NUMBER = "+447700900100"
+FIRST_CONTACT_NOTICES = {sms_notices.first_contact(c) for c in knowledge_base()[1].values()}
 NORTHBRIDGE_NUMBER = "+447700900200"
 # The action server (started once) and each service started here must share the token of the
 # service's internal API, so every local_stack call is given this one.
 INTERNAL_TOKEN = secrets.token_urlsafe(32)
+RATE_LIMIT_PER_MINUTE = 20
+# Retries and re-asks in seconds, not minutes, so tests see them happen; a rate limit above
+# the pace of the scripted conversations.
+TEST_SETTINGS = {
+    "SMS_RETRY_BASE_SECONDS": "0.3",
+    "TWILIO_TIMEOUT_SECONDS": "2",
+    "ASSISTANT_RETRY_SECONDS": "1",
+    "SMS_RATE_LIMIT_PER_MINUTE": str(RATE_LIMIT_PER_MINUTE),
+}
 
 
 def by_name(specs: list[ProcessSpec]) -> dict[str, ProcessSpec]:
@@ -111,6 +123,16 @@ class RunningService:
                 return list(reversed(found))
             time.sleep(0.2)
 
+    def answers_sent_to(self, number: str, expect: int = 1, timeout: float = 30.0) -> list[dict]:
+        """Texts sent to this number, without the first-contact notice."""
+        found = self.texts_sent_to(number, expect=expect + 1, timeout=timeout)
+        return [m for m in found if m["body"] not in FIRST_CONTACT_NOTICES]
+
+    def fake_twilio(self, method: str, path: str, body: object) -> None:
+        """Use the fake Twilio's test controls (failures, carrier opt-outs)."""
+        response = httpx.request(method, f"{self.twilio_url}/fake/{path}", json=body)
+        assert response.status_code < 300, response.text
+
     def stored_messages(self) -> list[Message]:
         with self.engine.connect() as connection:
             return list(connection.execute(select(Message).order_by(Message.id)))
@@ -122,7 +144,7 @@ def start_service(
     """Start the service as `name` (a test's own service needs its own name and ports)."""
     specs = local_stack(ports, database_url, Path(os.devnull), internal_token=INTERNAL_TOKEN)
     spec = by_name(specs)["service"]
-    spec = replace(spec, name=name, env={**spec.env, **env})
+    spec = replace(spec, name=name, env={**spec.env, **TEST_SETTINGS, **env})
     supervisor.start(spec)
     supervisor.wait_healthy(spec, timeout=60)
     return RunningService(

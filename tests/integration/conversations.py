@@ -68,6 +68,8 @@ class Texting:
                         Message.conversation_id == inbound.conversation_id,
                         Message.direction == "out",
                         Message.id > inbound.id,
+                        # The notice a new number gets first (tested in test_sms.py).
+                        Message.topic.is_distinct_from("first_contact"),
                     )
                     .order_by(Message.id)
                 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from dataclasses import replace
 
 import pytest
@@ -11,6 +12,7 @@ from devtools.processes import free_port
 from sms_gateway.flow import HOLDING_REPLY
 from tests.conftest import empty_database
 from tests.integration.conftest import start_service
+from tests.integration.conversations import Texting, joined
 
 pytestmark = pytest.mark.integration
 
@@ -26,7 +28,7 @@ def test_with_rasa_down_the_message_is_kept_and_the_young_person_told(
             assert [r["text"] for r in body["replies"]] == [HOLDING_REPLY.text]
 
             assert service.text_in("what does a PA do", young_person).status_code == 200
-            [sent] = service.texts_sent_to(young_person)
+            [sent] = service.answers_sent_to(young_person)
             assert sent["body"] == HOLDING_REPLY.text
 
             inbound = [m for m in service.stored_messages() if m.direction == "in"]
@@ -73,3 +75,46 @@ def test_sms_is_acknowledged_without_waiting_for_a_hung_assistant(
             assistant.stop("service-rasa-hung")
             service.engine.dispose()
             hung.close()
+
+
+def test_rasa_killed_mid_conversation_is_answered_in_order_when_back(
+    service, assistant, young_person
+) -> None:
+    """The real Rasa server is killed while a young person is booking a callback. Their
+    texts are kept, they are told at once (once), and when Rasa is back both texts are
+    answered, in order, and the booking carries on where it was."""
+    texting = Texting(service, young_person)
+    assert "talk about" in joined(texting.say("can my PA call me"))
+    before = len(service.texts_sent_to(young_person, expect=2))
+
+    assistant.kill("rasa")
+    try:
+        killed_at = time.monotonic()
+        assert service.text_in("sorting out my rent", young_person).status_code == 200
+        holding = service.texts_sent_to(young_person, expect=before + 1, timeout=15)[before:]
+        assert [t["body"] for t in holding] == [HOLDING_REPLY.text]
+        assert time.monotonic() - killed_at < 10  # "within seconds"
+
+        assert service.text_in("what is staying put", young_person).status_code == 200
+        time.sleep(2)
+        waiting = [m for m in service.stored_messages() if m.direction == "in"
+                   and m.text in ("sorting out my rent", "what is staying put")]  # fmt: skip
+        assert [m.status for m in waiting] == ["waiting", "waiting"]
+        assert len(service.texts_sent_to(young_person, expect=before + 2, timeout=0)) == before + 1
+    finally:
+        assistant.restart("rasa")
+
+    deadline = time.monotonic() + 60
+    while True:
+        inbound = [m for m in service.stored_messages() if m.id in {w.id for w in waiting}]
+        if all(m.status == "answered" for m in inbound):
+            break
+        assert time.monotonic() < deadline, [m.status for m in inbound]
+        time.sleep(0.5)
+    texts = [t["body"] for t in service.texts_sent_to(young_person, expect=before + 4)]
+    after = "\n".join(texts[before + 1 :])
+    # The callback form asked "when?" (the answer to the first text) before the Staying Put
+    # answer (the second), then asked again.
+    assert "Mon-Fri 9am-5pm" in after and "Staying Put" in after
+    assert after.index("Mon-Fri 9am-5pm") < after.index("Staying Put")
+    assert HOLDING_REPLY.text not in after  # told once, not once per text
