@@ -46,7 +46,8 @@ def rasa_db(tmp_path: Path) -> Path:
 def add_rasa_events(path: Path, sender: str, *timestamps: dt.datetime) -> None:
     with sqlite3.connect(path) as connection:
         connection.executemany(
-            "INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, 'user', ?, '{}')",
+            "INSERT INTO events (sender_id, type_name, timestamp, data) "
+            "VALUES (?, 'user', ?, '{}')",
             [(sender, t.timestamp()) for t in timestamps],
         )
 

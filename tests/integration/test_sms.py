@@ -44,6 +44,12 @@ def stored_out(service: RunningService, sent: dict) -> Message:
     return message
 
 
+def message_in(service: RunningService, message_id: int, *statuses: str) -> Message | None:
+    """The stored message, once it has reached one of these statuses."""
+    found = [m for m in service.stored_messages() if m.id == message_id]
+    return found[0] if found and found[0].status in statuses else None
+
+
 def contact(service: RunningService, phone: str) -> Contact:
     with service.engine.connect() as connection:
         return connection.execute(select(Contact).where(Contact.address == phone)).one()
@@ -264,15 +270,7 @@ def test_a_send_that_timed_out_after_twilio_took_it_is_not_sent_again(
     service.fake_twilio("POST", "failures", {"mode": "timeout", "delay_seconds": 4, "count": 1})
     [reply] = texting.say("staying put")
     stored = wait_for(
-        lambda: next(
-            (
-                m
-                for m in service.stored_messages()
-                if m.id == reply.id and m.status in ("sent", "delivered")
-            ),
-            None,
-        ),  # fmt: skip
-        what="the text to be confirmed",
+        lambda: message_in(service, reply.id, "sent", "delivered"), what="the text to be sent"
     )
     time.sleep(1.0)
     sent = [t for t in service.texts_sent_to(young_person, expect=4, timeout=0)
@@ -286,15 +284,7 @@ def test_an_undelivered_text_keeps_its_error_code(service, young_person) -> None
     service.fake_twilio("POST", "failures", {"mode": "undelivered", "code": 30003, "count": 1})
     [reply] = texting.say("staying put")
     stored = wait_for(
-        lambda: next(
-            (
-                m
-                for m in service.stored_messages()
-                if m.id == reply.id and m.status == "undelivered"
-            ),
-            None,
-        ),  # fmt: skip
-        what="the undelivered report",
+        lambda: message_in(service, reply.id, "undelivered"), what="the undelivered report"
     )
     assert stored.error_code == "30003"
 
