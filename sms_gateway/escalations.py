@@ -60,7 +60,7 @@ def open_escalations(session: Session, council_id: str) -> list[Escalation]:
         session.scalars(
             select(Escalation)
             .where(Escalation.council_id == council_id, Escalation.status == "open")
-            .options(joinedload(Escalation.conversation))
+            .options(joinedload(Escalation.conversation).joinedload(Conversation.contact))
             .order_by(Escalation.urgent.desc(), Escalation.created_at, Escalation.id)
         )
     )

@@ -18,6 +18,8 @@ from sms_gateway.escalations import open_escalations
 from sms_gateway.models import Callback, Escalation, as_utc
 
 LONDON = ZoneInfo("Europe/London")
+# Texted STOP: nothing can be sent to them by SMS, not even by an adviser; a call still can.
+_OPTED_OUT = "  OPTED OUT OF TEXTS"
 
 
 def _local(value: dt.datetime, fmt: str = "%a %d %b %H:%M") -> str:
@@ -37,11 +39,15 @@ def render(council: str, escalations: Sequence[Escalation], callbacks: Sequence[
             f"  {'URGENT' if escalation.urgent else '      '}  {_local(escalation.created_at)}"
             f"  {escalation.reason:<16}  conversation {escalation.conversation_id}"
             f"  {escalation.conversation.channel}"
+            + (_OPTED_OUT if escalation.conversation.contact.opted_out else "")
         )
     lines += ["", f"Booked callbacks ({len(callbacks)})"]
     for callback in callbacks:
         number = number_to_call(callback) or "no number given"
-        lines.append(f"  {callback.reference}  {_window(callback)}  call {number}")
+        lines.append(
+            f"  {callback.reference}  {_window(callback)}  call {number}"
+            + (_OPTED_OUT if callback.conversation.contact.opted_out else "")
+        )
         lines.append(f"             about: {callback.about}")
     return "\n".join(lines)
 

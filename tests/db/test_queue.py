@@ -11,7 +11,7 @@ from sms_gateway.callbacks import book_callback, cancel_callback
 from sms_gateway.config import Settings
 from sms_gateway.db import make_engine, make_session_factory, transaction
 from sms_gateway.escalations import raise_escalation
-from sms_gateway.models import Escalation
+from sms_gateway.models import Conversation, Escalation
 from sms_gateway.queue import main
 from sms_gateway.store import create_web_session, open_conversation, sms_contact
 
@@ -89,3 +89,15 @@ def test_an_unknown_council_is_an_error_not_an_empty_queue(queue_of) -> None:
     code, out, err = run("lancs")
     assert code == 2 and out == ""
     assert "unknown council 'lancs'" in err and "lancashire" in err
+
+
+def test_a_number_that_opted_out_is_marked_for_the_team(queue_of, database_url) -> None:
+    run, ids = queue_of
+    engine = make_engine(database_url)
+    with transaction(make_session_factory(engine)) as session:
+        session.get(Conversation, ids["sms"]).contact.opted_out_at = at(9)
+    engine.dispose()
+    _, out, _ = run("lancashire")
+    marked = [line for line in out.splitlines() if "OPTED OUT OF TEXTS" in line]
+    assert len(marked) == 2  # its escalation and its callback; the web chat is not marked
+    assert ids["sms"] in marked[0] and "+447700900555" in marked[1]
