@@ -74,8 +74,13 @@ def service_command() -> list[str]:
     return ["python", "-m", "sms_gateway"]
 
 
-def fake_twilio_command(port: int) -> list[str]:
-    return ["python", "-m", "devtools.fake_twilio", "--port", str(port)]
+def fake_twilio_command(port: int, webhook_url: str) -> list[str]:
+    """`webhook_url`: the service's inbound SMS webhook, where the fake posts texts."""
+    return [
+        "python", "-m", "devtools.fake_twilio",
+        "--port", str(port),
+        "--webhook-url", webhook_url,
+    ]  # fmt: skip
 
 
 def _local(argv: list[str]) -> list[str]:
@@ -109,7 +114,11 @@ def local_stack(
     return [
         ProcessSpec(
             name="fake-twilio",
-            argv=_local(fake_twilio_command(ports.fake_twilio)),
+            argv=_local(
+                fake_twilio_command(
+                    ports.fake_twilio, f"http://127.0.0.1:{ports.service}/twilio/sms"
+                )
+            ),
             cwd=ROOT,
             health_url=f"http://127.0.0.1:{ports.fake_twilio}/health",
         ),
