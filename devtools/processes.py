@@ -149,7 +149,11 @@ def local_stack(
             name="service",
             argv=_local(service_command()),
             cwd=ROOT,
-            env=service_env(ports, database_url, token),
+            env={
+                **service_env(ports, database_url, token),
+                # So `python -m sms_gateway.privacy` also purges and erases Rasa's copy.
+                "RASA_TRACKER_DB_URL": f"sqlite:///{var_dir / 'rasa-tracker.db'}",
+            },
             health_url=f"http://127.0.0.1:{ports.service}/health",
         ),
     ]

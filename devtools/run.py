@@ -46,6 +46,7 @@ The care leavers' assistant is running.
     API docs                              {base}/docs
     readiness                             {base}/ready
   Twilio SMS webhook                      {base}/twilio/sms
+  Text it as an SMS (phone page)          http://127.0.0.1:{ports.fake_twilio}/
   Fake Twilio Messages API                http://127.0.0.1:{ports.fake_twilio}
   Rasa server                             http://127.0.0.1:{ports.rasa}
   Action server                           http://127.0.0.1:{ports.actions}
@@ -54,6 +55,7 @@ The care leavers' assistant is running.
 Try it (in another terminal):
   curl -s -X POST {base}/api/chat/sessions -H 'content-type: application/json' \\
        -d '{{"council": "lancashire"}}'
+  open http://127.0.0.1:{ports.fake_twilio}/ and text as a young person would, or:
   uv run python -m devtools.send_sms "can I stay with my foster carers after 18"
   uv run python -m devtools.send_sms --show-replies
 

@@ -62,10 +62,11 @@ def messages_router(config: FakeConfig, state: FakeState) -> APIRouter:
         resource = message_resource(sid, To, From, Body)
         state.add_message(resource, StatusCallback)
         undelivered = failure.code if failure and failure.mode == "undelivered" else None
-        start_delivery(state, resource["sid"], config.auth_token, config.step_seconds, undelivered)
         if failure and failure.mode == "timeout":
-            # Sent, but the client hears nothing in time: the ambiguous case.
+            # Taken, but the client hears nothing in time (nor any status callback: Twilio
+            # is slow all round): the ambiguous case, where only asking Twilio tells.
             await asyncio.sleep(failure.delay_seconds or 0)
+        start_delivery(state, resource["sid"], config.auth_token, config.step_seconds, undelivered)
         return JSONResponse(resource, status_code=201)
 
     @router.get(MESSAGES + ".json")

@@ -124,9 +124,18 @@ class RunningService:
             time.sleep(0.2)
 
     def answers_sent_to(self, number: str, expect: int = 1, timeout: float = 30.0) -> list[dict]:
-        """Texts sent to this number, without the first-contact notice."""
-        found = self.texts_sent_to(number, expect=expect + 1, timeout=timeout)
-        return [m for m in found if m["body"] not in FIRST_CONTACT_NOTICES]
+        """Texts sent to this number, without the first-contact notice, once at least
+        `expect` have come and no more arrive for a second (a long answer comes in parts)."""
+        deadline = time.monotonic() + timeout
+        seen = -1
+        while True:
+            found = self.texts_sent_to(number, expect=0, timeout=0)
+            answers = [m for m in found if m["body"] not in FIRST_CONTACT_NOTICES]
+            settled = len(found) == seen
+            if (len(answers) >= expect and settled) or time.monotonic() > deadline:
+                return answers
+            seen = len(found)
+            time.sleep(1.0)
 
     def fake_twilio(self, method: str, path: str, body: object) -> None:
         """Use the fake Twilio's test controls (failures, carrier opt-outs)."""
