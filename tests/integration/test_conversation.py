@@ -103,8 +103,9 @@ def test_asking_for_a_person_creates_an_escalation_and_says_what_happens(service
 def test_a_risk_message_gets_crisis_contacts_and_an_urgent_escalation(service, young_person):
     replies = Texting(service, young_person).say("i want to end my life")
     text = joined(replies)
-    assert topics(replies) == ["crisis"]
-    assert "116 123" in text and "85258" in text and "999" in text
+    assert set(topics(replies)) == {"crisis"}  # by SMS it may come as two texts
+    assert "999" in replies[0].text  # danger now comes first
+    assert "116 123" in text and "85258" in text
     conversation_id = replies[0].conversation_id
     [escalation] = escalations(service, conversation_id)
     assert escalation.urgent and escalation.reason == "risk"
