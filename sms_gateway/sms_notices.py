@@ -9,9 +9,10 @@ EMERGENCY = "In danger now? Call 999."
 
 
 def first_contact(council: Council) -> str:
+    # One segment for most council names: every new number gets it.
     return (
-        f"Hi, this is {council.name}'s text service for care leavers. We keep your messages "
-        "and the leaving care team may read them. Text HELP for contacts or STOP to stop texts."
+        f"This is {council.name}'s care leavers' text service. Messages are kept and the "
+        "leaving care team may read them. Text HELP for contacts, STOP to stop."
     )
 
 
