@@ -66,7 +66,9 @@ class Settings(BaseSettings):
         "messages between sentences.",
     )
     sms_send_max_attempts: int = Field(
-        8, description="Attempts to send one SMS (429, 5xx, network errors) before it fails."
+        20,
+        description="Attempts to send one SMS (429, 5xx, network errors) before it is marked "
+        "failed: with the backoff, about two hours of Twilio being unreachable.",
     )
     sms_retry_base_seconds: float = Field(
         2.0, description="Backoff before the second attempt; doubled each time, up to 10 min."

@@ -49,7 +49,7 @@ STATUS_ORDER = {
 @dataclass(frozen=True)
 class OutboxSettings:
     public_base_url: str
-    max_attempts: int = 8
+    max_attempts: int = 20
     retry_base_seconds: float = 2.0
     poll_seconds: float = 1.0
     # A row left `sending` this long (the process died mid-send) is checked and retried.
