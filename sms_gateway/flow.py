@@ -238,10 +238,10 @@ class MessageFlow:
                 inbound.status = "answered"
             else:
                 inbound.status = "waiting"
-                # One holding reply per outage by SMS (not one per text); the web always
-                # gets one, as the answer to its request.
-                told = retrying or earlier_waiting
-                if conversation.channel == "web" or not told:
+                # One holding reply per outage by SMS (not one per text); on the web each
+                # request gets one as its answer. A re-ask that fails again adds nothing.
+                first_of_outage = not earlier_waiting or conversation.channel == "web"
+                if not retrying and first_of_outage:
                     replies = [HOLDING_REPLY]
             logger.info("message %s %s with %d reply(s)", message_id, inbound.status, len(replies))
             if not replies:

@@ -1,0 +1,87 @@
+"""Answering while the assistant is down, on SQLite and PostgreSQL: one holding reply per
+outage, re-asks that fail again add nothing, and what waited is answered in order.
+
+The assistant here is a stand-in for a Rasa that answers "up" while its action server is down
+(Rasa then replies with nothing); the real Rasa is killed in tests/integration."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from sms_gateway import migrate
+from sms_gateway.assistant import AssistantUnavailable, BotReply
+from sms_gateway.councils import CouncilDirectory
+from sms_gateway.db import make_engine, make_session_factory, transaction
+from sms_gateway.flow import HOLDING_REPLY, MessageFlow
+from sms_gateway.models import Message
+from sms_gateway.outbox import Outbox, OutboxSettings
+from sms_gateway.store import create_web_session, record_inbound
+from sms_gateway.twilio_api import TwilioMessagesAPI
+
+
+class ActionServerDown:
+    """Rasa is up (so re-asks are tried) but cannot answer until `back` is set."""
+
+    def __init__(self) -> None:
+        self.back = False
+        self.asked: list[str] = []
+
+    async def ask(
+        self, conversation_id: str, text: str, metadata: dict[str, Any]
+    ) -> list[BotReply]:
+        self.asked.append(text)
+        if not self.back:
+            raise AssistantUnavailable("empty reply")
+        return [BotReply(text=f"answer to {text}", topic="t")]
+
+    async def is_ready(self) -> bool:
+        return True
+
+
+@pytest.fixture
+def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
+    migrate.upgrade(database_url)
+    engine = make_engine(database_url)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+def test_web_messages_wait_and_are_answered_in_order(sessions) -> None:
+    assistant = ActionServerDown()
+    twilio = TwilioMessagesAPI("http://127.0.0.1:9", "AC" + "0" * 32, "token")
+    outbox = Outbox(sessions, twilio, OutboxSettings("https://example.org"))
+    flow = MessageFlow(sessions, assistant, outbox, CouncilDirectory.load("lancashire"))  # type: ignore[arg-type]
+    with transaction(sessions) as session:
+        web, _ = create_web_session(session, "lancashire")
+        ids = [record_inbound(session, web.conversation, t).id for t in ("one", "two")]
+
+    async def run() -> None:
+        first = await flow.answer_web(ids[0])
+        second = await flow.answer_web(ids[1])
+        # Each web request gets the holding reply as its answer; the second is not sent to
+        # the assistant at all, because the first is still waiting.
+        assert [r.text for r in first + second] == [HOLDING_REPLY.text] * 2
+        assert assistant.asked == ["one"]
+
+        assert await flow.answer_waiting() == (0, True)  # still down: nothing added
+        assistant.back = True
+        assert await flow.answer_waiting() == (2, False)
+
+    asyncio.run(run())
+    with sessions() as session:
+        rows = session.scalars(select(Message).order_by(Message.id)).all()
+    assert [(m.direction, m.text) for m in rows] == [
+        ("in", "one"),
+        ("in", "two"),
+        ("out", HOLDING_REPLY.text),
+        ("out", HOLDING_REPLY.text),
+        ("out", "answer to one"),
+        ("out", "answer to two"),
+    ]
+    assert [m.status for m in rows[:2]] == ["answered", "answered"]
