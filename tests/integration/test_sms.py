@@ -286,13 +286,15 @@ def test_a_long_answer_is_split_between_sentences_into_two_segment_texts(
 def test_twilio_busy_is_retried_with_backoff_and_sent_once(service, young_person) -> None:
     texting = Texting(service, young_person)
     settle_first_exchange(service, texting)
-    service.fake_twilio("POST", "failures", {"mode": "http", "status": 503, "code": 20500,
-                                             "count": 2})  # fmt: skip
+    # Too many requests, then a Twilio outage: both are retried.
+    busy = {"mode": "http", "status": 429, "code": 20429}
+    outage = {"mode": "http", "status": 503, "code": 20503}
+    service.fake_twilio("POST", "failures", [busy, outage])
     replies = texting.say("staying put")
     wait_for(lambda: all_sent(service, replies), what="the retried texts")
     sent = service.answers_sent_to(young_person, expect=len(replies))
     assert_sent_once(sent, replies)
-    assert stored_out(service, sent[-len(replies)]).attempts == 3  # two 503s, then sent
+    assert stored_out(service, sent[-len(replies)]).attempts == 3  # 429, 503, then sent
 
 
 def test_a_send_that_timed_out_after_twilio_took_it_is_not_sent_again(
