@@ -1,0 +1,119 @@
+"""Matching risk phrases on lemmas with spaCy's Matcher, after normalising text-speak.
+
+Deterministic on purpose: the same message always gives the same answer, a council can read
+and extend the phrase list, and nothing depends on Rasa or a model being up.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import spacy
+import yaml
+from spacy.matcher import Matcher
+
+PHRASES = Path(__file__).with_name("phrases.yml")
+GAP = {"OP": "{0,3}"}  # "..." in a pattern: up to three tokens of anything
+
+# Text-speak and contractions, as whole words, before spaCy sees the text.
+TEXT_SPEAK = {
+    "wanna": "want to",
+    "gonna": "going to",
+    "gotta": "got to",
+    "dont": "do not",
+    "don't": "do not",
+    "cant": "can not",
+    "can't": "can not",
+    "cannot": "can not",
+    "wont": "will not",
+    "won't": "will not",
+    "im": "i am",
+    "i'm": "i am",
+    "ive": "i have",
+    "u": "you",
+    "ur": "your",
+    "myslf": "myself",
+    "meself": "myself",
+    "pils": "pills",
+    "2nite": "tonight",
+    "tonite": "tonight",
+    "2day": "today",
+}
+_WORD = re.compile(r"[a-z0-9']+")
+
+
+@dataclass(frozen=True)
+class RiskHit:
+    category: str
+    pattern: str
+
+
+class RiskScreen:
+    def __init__(self, phrases: dict[str, list[str]]) -> None:
+        self._nlp = spacy.blank("en")
+        lemmatizer = self._nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+        self._nlp.initialize()  # loads the lemma table from spacy-lookups-data (offline)
+        self._lemmas = lemmatizer.lookups.get_table("lemma_lookup")
+        self._matcher = Matcher(self._nlp.vocab)
+        self._patterns: dict[str, tuple[str, str]] = {}
+        for category, patterns in phrases.items():
+            for index, pattern in enumerate(patterns):
+                key = f"{category}:{index}"
+                self._matcher.add(key, [self._compile(pattern)])
+                self._patterns[key] = (category, pattern)
+
+    def screen(self, text: str) -> list[RiskHit]:
+        """Every risk phrase found, first category first; empty when none."""
+        doc = self._nlp(self.normalise(text))
+        hits: dict[str, RiskHit] = {}
+        for match_id, _start, _end in self._matcher(doc):
+            category, pattern = self._patterns[self._nlp.vocab.strings[match_id]]
+            hits.setdefault(category, RiskHit(category, pattern))
+        return list(hits.values())
+
+    def normalise(self, text: str) -> str:
+        """Lower case, curly apostrophes, text-speak spelt out, dropped g's put back
+        ("cuttin" -> "cutting") when that makes a word spaCy knows."""
+        lowered = text.lower().replace("\u2019", "'")
+        return _WORD.sub(lambda m: self._respell(m.group(0)), lowered)
+
+    def _respell(self, word: str) -> str:
+        if word in TEXT_SPEAK:
+            return TEXT_SPEAK[word]
+        bare = word.rstrip("'")
+        if bare.endswith("in") and len(bare) > 4 and bare + "g" in self._lemmas:
+            return bare + "g"
+        return word
+
+    def _compile(self, pattern: str) -> list[dict[str, Any]]:
+        tokens: list[dict[str, Any]] = []
+        for part in pattern.split():
+            if part == "...":
+                tokens.append(dict(GAP))
+                continue
+            optional = part.endswith("?")
+            words = part.rstrip("?").split("|")
+            # Each word as spaCy will see it in a message: normalised, then lemmatised, so
+            # "kicked" in a pattern matches "kick", "kicks" and "kicking".
+            spelt = [[t.lemma_ for t in self._nlp(self.normalise(word))] for word in words]
+            if len(spelt) == 1 and len(spelt[0]) > 1:
+                # One word that is several ("cant" -> "can not"): match them in turn.
+                tokens.extend({"LEMMA": lemma} for lemma in spelt[0])
+                continue
+            if any(len(lemmas) != 1 for lemmas in spelt):
+                raise ValueError(f"pattern {pattern!r}: write alternatives as single words")
+            lemmas = {lemmas[0] for lemmas in spelt}
+            token: dict[str, Any] = {"LEMMA": {"IN": sorted(lemmas)}}
+            if optional:
+                token["OP"] = "?"
+            tokens.append(token)
+        return tokens
+
+
+@lru_cache(maxsize=1)
+def default_screen() -> RiskScreen:
+    return RiskScreen(yaml.safe_load(PHRASES.read_text()))

@@ -1,0 +1,37 @@
+"""The safeguarding screen's rules (issue 6, in progress): lemmas, text-speak, negations
+still alerting, and near misses that must not."""
+
+from __future__ import annotations
+
+import pytest
+
+from sms_gateway.safeguarding.screen import default_screen
+
+
+@pytest.mark.parametrize(
+    ("message", "category"),
+    [
+        ("been cuttin myself again", "suicide_self_harm"),
+        ("I cut myself last night", "suicide_self_harm"),
+        ("i dont wanna wake up tomorrow", "suicide_self_harm"),
+        ("im not going to hurt myself i promise", "suicide_self_harm"),  # still alerts
+        ("he hits me when hes drunk", "abuse_domestic_violence"),
+        ("they make me carry packages to other towns", "exploitation"),
+        ("i owe him money and he says i have to work it off", "exploitation"),
+        ("ive got nowhere to sleep tonight", "homeless_tonight"),
+        ("I\u2019m sleepin rough", "homeless_tonight"),
+        ("took a load of pills", "medical_emergency"),
+        ("i cant breathe", "medical_emergency"),
+    ],
+)
+def test_risk_messages_alert_with_their_category(message: str, category: str) -> None:
+    assert category in [hit.category for hit in default_screen().screen(message)]
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["how do i kill time before my appointment", "i need to cut my hair", "can i get a bursary",
+     "what is staying put", "my phone died"],
+)  # fmt: skip
+def test_ordinary_messages_do_not(message: str) -> None:
+    assert default_screen().screen(message) == []
