@@ -16,7 +16,7 @@ RASA_ENV := TF_CPP_MIN_LOG_LEVEL=2 PYTHONWARNINGS=ignore RASA_TELEMETRY_ENABLED=
 TRAINING_INPUTS := bot/config.yml $(wildcard bot/domain/*.yml bot/data/*.yml) \
 	$(wildcard knowledge/articles/*.yml) knowledge/training.py knowledge/loader.py
 
-.PHONY: help run test eval setup lint check-knowledge unit integration validate rasa-test bot-unit \
+.PHONY: help run test eval safeguarding-report setup lint check-knowledge unit integration validate rasa-test bot-unit \
 	nlu-report generate clean
 
 help:
@@ -43,6 +43,10 @@ eval: setup
 # NLU cross-validation (trains once per fold: slow); saves reports in bot/results/nlu-cv/.
 nlu-report: setup
 	$(PY) -m devtools.nlu_report
+
+# Recall and false alarms of the safeguarding screen on eval/safeguarding-cases.yml.
+safeguarding-report: .venv/.synced
+	$(PY) -m sms_gateway.safeguarding.report
 
 setup: .venv/.synced bot/.venv/.synced $(SPACY_PIPELINE) generate $(MODEL)
 
