@@ -23,7 +23,11 @@ def open_escalation(session: Session, conversation_id: str) -> Escalation | None
 
 
 def raise_escalation(
-    session: Session, conversation: Conversation, reason: EscalationReason, urgent: bool
+    session: Session,
+    conversation: Conversation,
+    reason: EscalationReason,
+    urgent: bool,
+    category: str | None = None,
 ) -> tuple[Escalation, bool]:
     """The conversation's open escalation and whether it is new. A second request joins the
     open one: an urgent request makes it urgent and gives its reason, except that a risk
@@ -39,6 +43,7 @@ def raise_escalation(
                     reason=reason,
                     urgent=urgent,
                     status="open",
+                    category=category,
                 )
                 session.add(escalation)
             return escalation, True
@@ -50,6 +55,7 @@ def raise_escalation(
         existing.urgent = True
         if existing.reason != "risk":
             existing.reason = reason
+        existing.category = existing.category or category
         session.flush()
     return existing, False
 

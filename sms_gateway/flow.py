@@ -19,12 +19,15 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from knowledge.crisis import crisis_reply
 from sms_gateway import sms_notices
 from sms_gateway.assistant import AssistantClient, AssistantUnavailable, BotReply
 from sms_gateway.councils import CouncilDirectory
 from sms_gateway.db import transaction
+from sms_gateway.escalations import raise_escalation
 from sms_gateway.models import Contact, Conversation, Message, utcnow
 from sms_gateway.outbox import Outbox, opt_out
+from sms_gateway.safeguarding.screen import RiskScreen
 from sms_gateway.sms_format import sms_parts
 from sms_gateway.sms_keywords import Keyword
 from sms_gateway.store import record_replies
@@ -47,6 +50,7 @@ class MessageFlow:
         assistant: AssistantClient,
         outbox: Outbox,
         councils: CouncilDirectory,
+        screen: RiskScreen,
         *,
         twilio_manages_opt_out: bool = True,
         max_segments: int = 2,
@@ -57,6 +61,7 @@ class MessageFlow:
         self._assistant = assistant
         self._outbox = outbox
         self._councils = councils
+        self._screen = screen
         self._twilio_manages_opt_out = twilio_manages_opt_out
         self._max_segments = max_segments
         self._limits = (
@@ -142,9 +147,39 @@ class MessageFlow:
         """Answer one stored inbound SMS (in the background, after the webhook answered)."""
         conversation_id = self._conversation_of(message_id)
         async with self._locks[conversation_id]:
-            if self._screen_sms(message_id):
+            if not self._answered_for_risk(message_id) and self._screen_sms(message_id):
                 await self.answer(message_id, outbound_status="queued")
         self._outbox.wake()
+
+    def _answered_for_risk(self, message_id: int) -> list[Message]:
+        """The safeguarding screen, before anything else (opt-out, rate limit, the assistant):
+        on a hit, crisis contacts at once and an urgent escalation. Returns the replies
+        stored, or an empty list when the message shows no risk."""
+        with transaction(self._sessions) as session:
+            inbound = session.get_one(Message, message_id)
+            if inbound.status != "received":
+                return []
+            hits = self._screen.screen(inbound.text)
+            if not hits:
+                return []
+            conversation = inbound.conversation
+            category = hits[0].category
+            raise_escalation(session, conversation, "risk", urgent=True, category=category)
+            conversation.flagged_at = conversation.flagged_at or utcnow()
+            conversation.flag_reason = conversation.flag_reason or category
+            inbound.status = "risk"
+            text, sources = crisis_reply(
+                self._councils.get(conversation.council_id), age=None, told_team=True
+            )
+            reply = BotReply(text, topic="crisis", sources=sources)
+            logger.warning(
+                "message %s flagged by the safeguarding screen: %s", message_id, category
+            )
+            if conversation.channel == "sms":
+                return self.queue_sms(
+                    session, conversation, [reply], inbound.council_number or "", "system"
+                )
+            return record_replies(session, conversation, [reply], "delivered", author="system")
 
     def _screen_sms(self, message_id: int) -> bool:
         """Before the assistant: opted out, rate limit, first-contact notice. True when the
@@ -210,7 +245,9 @@ class MessageFlow:
 
     async def answer_web(self, message_id: int) -> list[Message]:
         async with self._locks[self._conversation_of(message_id)]:
-            return await self.answer(message_id, outbound_status="delivered")
+            return self._answered_for_risk(message_id) or await self.answer(
+                message_id, outbound_status="delivered"
+            )
 
     async def answer(self, message_id: int, outbound_status: str) -> list[Message]:
         """Ask the assistant about one stored inbound message and store its replies.

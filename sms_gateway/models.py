@@ -76,6 +76,9 @@ class Conversation(Base):
     last_message_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # When the first-contact notice (what this is, who reads it, how to stop) was sent.
     notice_sent_at: Mapped[dt.datetime | None]
+    # Set by the safeguarding screen: a message in this conversation showed risk.
+    flagged_at: Mapped[dt.datetime | None]
+    flag_reason: Mapped[str | None] = mapped_column(String(32))
 
     contact: Mapped[Contact] = relationship()
     messages: Mapped[list[Message]] = relationship(
@@ -174,6 +177,9 @@ class Escalation(Base):
     council_id: Mapped[str] = mapped_column(String(64))
     # "asked_for_person" | "callback_urgent" | "risk" | "not_understood"
     reason: Mapped[str] = mapped_column(String(32))
+    # For risk found by the safeguarding screen: suicide_self_harm, abuse_domestic_violence,
+    # exploitation, homeless_tonight or medical_emergency.
+    category: Mapped[str | None] = mapped_column(String(32))
     urgent: Mapped[bool]
     status: Mapped[str] = mapped_column(String(16))  # "open" | "resolved"
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

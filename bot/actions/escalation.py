@@ -15,12 +15,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.context import council, known_age, now, say
 from actions.knowledge_answer import OPTIONS_SLOT
 from actions.service_api import ServiceAPI, ServiceUnavailable
-from knowledge.loader import knowledge_base
-from knowledge.model import Council, OpeningHours, age_band, clock_text
+from knowledge.crisis import crisis_reply
+from knowledge.model import Council, OpeningHours, clock_text
 
 logger = logging.getLogger(__name__)
 
-CRISIS_TOPIC = "crisis-support"
 IN_DANGER = "If you're in danger now, call 999."
 
 
@@ -92,24 +91,6 @@ class ActionRequestPerson(Action):
             return [SlotSet(OPTIONS_SLOT, None)]
         say(dispatcher, tracker, person_reply(found, now()), "human")
         return [SlotSet(OPTIONS_SLOT, None)]
-
-
-def crisis_reply(found: Council | None, age: int | None, told_team: bool) -> tuple[str, list]:
-    """Crisis contacts from the crisis-support article (the short answer, fitted to age),
-    framed warmly, plus what happens next."""
-    articles, _ = knowledge_base()
-    article = articles[CRISIS_TOPIC]
-    variant = article.variant_for(age_band(age))
-    contacts = (variant.sms if variant and variant.sms else None) or article.sms
-    name = found.name if found else "your council's"
-    if told_team:
-        next_step = f"I've let the {name} leaving care team know, so someone can get in touch."
-    else:
-        next_step = "Please also tell your PA or leaving care team."
-    if found and found.out_of_hours_phone:
-        next_step += f" Out of hours: {found.out_of_hours_phone}."
-    warm = "I'm really glad you told me. You don't have to deal with this on your own."
-    return f"{warm} {contacts} {next_step}", [s.as_reply() for s in article.sources]
 
 
 class ActionCrisis(Action):

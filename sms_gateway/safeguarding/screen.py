@@ -35,6 +35,8 @@ TEXT_SPEAK = {
     "i'm": "i am",
     "ive": "i have",
     "u": "you",
+    "b": "be",
+    "theyll": "they will",
     "ur": "your",
     "myslf": "myself",
     "meself": "myself",
@@ -53,24 +55,30 @@ class RiskHit:
 
 
 class RiskScreen:
-    def __init__(self, phrases: dict[str, list[str]]) -> None:
+    def __init__(self, phrases: dict[str, Any]) -> None:
         self._nlp = spacy.blank("en")
         lemmatizer = self._nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
         self._nlp.initialize()  # loads the lemma table from spacy-lookups-data (offline)
         self._lemmas = lemmatizer.lookups.get_table("lemma_lookup")
         self._matcher = Matcher(self._nlp.vocab)
         self._patterns: dict[str, tuple[str, str]] = {}
-        for category, patterns in phrases.items():
+        for category, patterns in phrases["risk"].items():
             for index, pattern in enumerate(patterns):
                 key = f"{category}:{index}"
                 self._matcher.add(key, [self._compile(pattern)])
                 self._patterns[key] = (category, pattern)
+        self._harmless = Matcher(self._nlp.vocab)
+        for index, pattern in enumerate(phrases.get("harmless") or []):
+            self._harmless.add(f"harmless:{index}", [self._compile(pattern)])
 
     def screen(self, text: str) -> list[RiskHit]:
         """Every risk phrase found, first category first; empty when none."""
         doc = self._nlp(self.normalise(text))
+        harmless = [(start, end) for _, start, end in self._harmless(doc)]
         hits: dict[str, RiskHit] = {}
-        for match_id, _start, _end in self._matcher(doc):
+        for match_id, start, end in self._matcher(doc):
+            if any(h_start <= start and end <= h_end for h_start, h_end in harmless):
+                continue  # "hit me up" is not "hit me"
             category, pattern = self._patterns[self._nlp.vocab.strings[match_id]]
             hits.setdefault(category, RiskHit(category, pattern))
         return list(hits.values())
@@ -97,6 +105,14 @@ class RiskScreen:
                 continue
             optional = part.endswith("?")
             words = part.rstrip("?").split("|")
+            exact_forms = [word.startswith("=") for word in words]
+            if any(exact_forms) and not all(exact_forms):
+                raise ValueError(f"pattern {pattern!r}: '=' goes on every alternative or none")
+            if all(exact_forms):
+                # "=took": this exact form, not every form of its lemma ("take").
+                exact: dict[str, Any] = {"LOWER": {"IN": [w[1:] for w in words]}}
+                tokens.append({**exact, "OP": "?"} if optional else exact)
+                continue
             # Each word as spaCy will see it in a message: normalised, then lemmatised, so
             # "kicked" in a pattern matches "kick", "kicks" and "kicking".
             spelt = [[t.lemma_ for t in self._nlp(self.normalise(word))] for word in words]

@@ -21,6 +21,7 @@ from sms_gateway.db import make_engine, make_session_factory, transaction
 from sms_gateway.flow import HOLDING_REPLY, MessageFlow
 from sms_gateway.models import Message
 from sms_gateway.outbox import Outbox, OutboxSettings
+from sms_gateway.safeguarding.screen import default_screen
 from sms_gateway.store import create_web_session, record_inbound
 from sms_gateway.twilio_api import TwilioMessagesAPI
 
@@ -56,7 +57,13 @@ def test_web_messages_wait_and_are_answered_in_order(sessions) -> None:
     assistant = ActionServerDown()
     twilio = TwilioMessagesAPI("http://127.0.0.1:9", "AC" + "0" * 32, "token")
     outbox = Outbox(sessions, twilio, OutboxSettings("https://example.org"))
-    flow = MessageFlow(sessions, assistant, outbox, CouncilDirectory.load("lancashire"))  # type: ignore[arg-type]
+    flow = MessageFlow(
+        sessions,
+        assistant,  # type: ignore[arg-type]
+        outbox,
+        CouncilDirectory.load("lancashire"),
+        default_screen(),
+    )
     with transaction(sessions) as session:
         web, _ = create_web_session(session, "lancashire")
         ids = [record_inbound(session, web.conversation, t).id for t in ("one", "two")]

@@ -4,8 +4,10 @@ still alerting, and near misses that must not."""
 from __future__ import annotations
 
 import pytest
+import yaml
 
-from sms_gateway.safeguarding.screen import default_screen
+from sms_gateway.safeguarding.report import CASES
+from sms_gateway.safeguarding.screen import RiskScreen, default_screen
 
 
 @pytest.mark.parametrize(
@@ -35,3 +37,22 @@ def test_risk_messages_alert_with_their_category(message: str, category: str) ->
 )  # fmt: skip
 def test_ordinary_messages_do_not(message: str) -> None:
     assert default_screen().screen(message) == []
+
+
+def test_every_risk_message_in_the_labelled_set_alerts_and_few_ordinary_ones_do() -> None:
+    """The issue's target on eval/safeguarding-cases.yml: recall 100%, false alarms on
+    ordinary messages below 3% (`make safeguarding-report` prints the detail)."""
+    cases = yaml.safe_load(CASES.read_text())
+    screen = default_screen()
+    missed = [m for messages in cases["risk"].values() for m in messages if not screen.screen(m)]
+    assert missed == []
+    ordinary = [m for messages in cases["ordinary"].values() for m in messages]
+    alarms = [m for m in ordinary if screen.screen(m)]
+    assert len(alarms) / len(ordinary) < 0.03, alarms
+
+
+def test_a_badly_written_pattern_is_refused() -> None:
+    with pytest.raises(ValueError, match="single words"):
+        RiskScreen({"risk": {"x": ["what|whats the point"]}})
+    with pytest.raises(ValueError, match="every alternative"):
+        RiskScreen({"risk": {"x": ["=took|take pills"]}})

@@ -1,0 +1,26 @@
+"""The crisis reply: the crisis-support article's contacts, framed warmly, and what happens
+next. One wording for the service's safeguarding screen and the assistant's risk intent."""
+
+from __future__ import annotations
+
+from knowledge.loader import knowledge_base
+from knowledge.model import Council, age_band
+
+CRISIS_TOPIC = "crisis-support"
+WARM = "I'm really glad you told me. You don't have to deal with this on your own."
+
+
+def crisis_reply(found: Council | None, age: int | None, told_team: bool) -> tuple[str, list]:
+    """The text (contacts fitted to age) and the article's sources as reply dicts."""
+    articles, _ = knowledge_base()
+    article = articles[CRISIS_TOPIC]
+    variant = article.variant_for(age_band(age))
+    contacts = (variant.sms if variant and variant.sms else None) or article.sms
+    name = found.name if found else "your council's"
+    if told_team:
+        next_step = f"I've let the {name} leaving care team know, so someone can get in touch."
+    else:
+        next_step = "Please also tell your PA or leaving care team."
+    if found and found.out_of_hours_phone:
+        next_step += f" Out of hours: {found.out_of_hours_phone}."
+    return f"{WARM} {contacts} {next_step}", [s.as_reply() for s in article.sources]

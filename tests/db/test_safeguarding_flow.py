@@ -1,0 +1,109 @@
+"""The safeguarding screen in the service, with Rasa down, on SQLite and PostgreSQL: a risk
+message gets crisis contacts at once, an urgent escalation with its category, and a flag,
+whatever else is true of the number (opted out, over the rate limit)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from devtools.send_sms import inbound_params, signed_webhook
+from sms_gateway.app import create_app
+from sms_gateway.config import Settings
+from sms_gateway.db import transaction
+from sms_gateway.models import Contact, Conversation, Escalation, Message, utcnow
+from sms_gateway.store import open_conversation, sms_contact
+
+PHONE, COUNCIL_NUMBER = "+447700900555", "+447700900100"
+DOWN = "http://127.0.0.1:9"  # nothing listens: Rasa and Twilio are both unreachable
+CONTACTS = ("999", "116 123", "85258")
+
+
+@pytest.fixture
+def client(database_url: str) -> Iterator[TestClient]:
+    settings = Settings(database_url=database_url, rasa_url=DOWN, twilio_api_base_url=DOWN)
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def escalations(client: TestClient) -> list[Escalation]:
+    with client.app.state.sessions() as session:
+        return list(session.scalars(select(Escalation)))
+
+
+def text_in(client: TestClient, body: str) -> None:
+    params = inbound_params(PHONE, COUNCIL_NUMBER, body, Settings().twilio_account_sid)
+    headers = signed_webhook(
+        "http://127.0.0.1:8000/twilio/sms", params, Settings().twilio_auth_token
+    )
+    assert client.post("/twilio/sms", data=params, headers=headers).status_code == 200
+
+
+def wait_for_status(client: TestClient, body: str) -> Message:
+    deadline = time.monotonic() + 10
+    while True:
+        with client.app.state.sessions() as session:
+            message = session.scalars(select(Message).where(Message.text == body)).first()
+        if message is not None and message.status != "received":
+            return message
+        assert time.monotonic() < deadline, "not handled"
+        time.sleep(0.05)
+
+
+def test_web_risk_message_gets_crisis_contacts_and_an_urgent_flagged_escalation(client) -> None:
+    session = client.post("/api/chat/sessions", json={"council": "northbridge"}).json()
+    response = client.post(
+        f"/api/chat/sessions/{session['session_id']}/messages",
+        json={"text": "been cuttin myself again and i cant stop"},
+        headers={"Authorization": f"Bearer {session['token']}"},
+    )
+    [reply] = response.json()["replies"]
+    assert reply["topic"] == "crisis" and all(c in reply["text"] for c in CONTACTS)
+    assert "Northbridge" in reply["text"]  # the team has been told
+    [escalation] = escalations(client)
+    assert escalation.urgent and escalation.reason == "risk"
+    assert escalation.category == "suicide_self_harm"
+    with client.app.state.sessions() as db:
+        conversation = db.get_one(
+            Conversation, session["session_id"] and escalation.conversation_id
+        )
+        assert (
+            conversation.flagged_at is not None and conversation.flag_reason == "suicide_self_harm"
+        )
+
+
+def test_sms_risk_message_is_answered_by_the_screen_with_rasa_down(client) -> None:
+    text_in(client, "my mate took a load of pills and wont wake up")
+    inbound = wait_for_status(client, "my mate took a load of pills and wont wake up")
+    assert inbound.status == "risk"
+    with client.app.state.sessions() as session:
+        replies = session.scalars(
+            select(Message).where(Message.direction == "out", Message.topic == "crisis")
+        ).all()
+    assert replies and all(c in " ".join(r.text for r in replies) for c in CONTACTS)
+    assert all(r.segments <= 2 for r in replies)
+    [escalation] = escalations(client)
+    assert escalation.category == "medical_emergency" and escalation.urgent
+
+
+def test_a_number_that_opted_out_is_still_escalated(client) -> None:
+    with transaction(client.app.state.sessions) as session:
+        open_conversation(session, sms_contact(session, PHONE), "lancashire")
+        session.scalars(select(Contact)).one().opted_out_at = utcnow()
+    text_in(client, "he hits me when hes drunk")
+    assert wait_for_status(client, "he hits me when hes drunk").status == "risk"
+    [escalation] = escalations(client)
+    assert escalation.category == "abuse_domestic_violence"
+
+
+def test_an_ordinary_message_is_not_escalated(client) -> None:
+    text_in(client, "can i kill time at the library before my appointment")
+    assert (
+        wait_for_status(client, "can i kill time at the library before my appointment").status
+        == "waiting"
+    )
+    assert escalations(client) == []
