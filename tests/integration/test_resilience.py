@@ -8,9 +8,11 @@ from dataclasses import replace
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from devtools.processes import free_port
 from sms_gateway.flow import HOLDING_REPLY
+from sms_gateway.models import Escalation
 from tests.conftest import empty_database
 from tests.integration.conftest import start_service
 from tests.integration.conversations import Texting, joined
@@ -37,6 +39,13 @@ def test_with_rasa_down_the_message_is_kept_and_the_young_person_told(
                 ("can I stay with my foster carers after 18", "waiting"),
                 ("what does a PA do", "waiting"),
             ]
+
+            # A risk message is still answered at once: the service's own screen.
+            [crisis] = service.chat("been cuttin myself again tonight")["replies"]
+            assert crisis["topic"] == "crisis" and "116 123" in crisis["text"]
+            with service.engine.connect() as connection:
+                [escalation] = connection.execute(select(Escalation)).all()
+            assert escalation.urgent and escalation.category == "suicide_self_harm"
         finally:
             assistant.stop("service-rasa-down")
             service.engine.dispose()
