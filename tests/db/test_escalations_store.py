@@ -3,29 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from sms_gateway import callbacks, escalations, migrate
+from sms_gateway import callbacks, escalations
 from sms_gateway.callbacks import AlreadyBooked, book_callback
-from sms_gateway.db import make_engine, make_session_factory, transaction
+from sms_gateway.db import transaction
 from sms_gateway.escalations import raise_escalation
 from sms_gateway.models import Callback, Conversation, Escalation
 from sms_gateway.store import open_conversation, sms_contact
 
 START = dt.datetime(2030, 3, 4, 10, tzinfo=dt.UTC)
 END = START + dt.timedelta(hours=2)
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    migrate.upgrade(database_url)
-    engine = make_engine(database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 def conversation(session: Session, phone: str = "+447700900555") -> Conversation:

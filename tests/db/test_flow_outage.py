@@ -7,17 +7,13 @@ The assistant here is a stand-in for a Rasa that answers "up" while its action s
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
 
-from sms_gateway import migrate
 from sms_gateway.assistant import AssistantUnavailable, BotReply
 from sms_gateway.councils import CouncilDirectory
-from sms_gateway.db import make_engine, make_session_factory, transaction
+from sms_gateway.db import transaction
 from sms_gateway.flow import HOLDING_REPLY, MessageFlow
 from sms_gateway.models import Message
 from sms_gateway.outbox import Outbox, OutboxSettings
@@ -43,14 +39,6 @@ class ActionServerDown:
 
     async def is_ready(self) -> bool:
         return True
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    migrate.upgrade(database_url)
-    engine = make_engine(database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 def test_web_messages_wait_and_are_answered_in_order(sessions) -> None:

@@ -5,26 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Iterator
 
-import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from devtools.processes import free_port
-from sms_gateway import migrate
-from sms_gateway.db import make_engine, make_session_factory, transaction
+from sms_gateway.db import transaction
 from sms_gateway.models import Message, as_utc, utcnow
 from sms_gateway.outbox import Outbox, OutboxSettings
 from sms_gateway.store import open_conversation, sms_contact
 from sms_gateway.twilio_api import TwilioMessagesAPI
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    migrate.upgrade(database_url)
-    engine = make_engine(database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 def queued_text(sessions: sessionmaker[Session], **fields: object) -> int:

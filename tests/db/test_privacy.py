@@ -4,31 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from sms_gateway import migrate, privacy
 from sms_gateway.callbacks import book_callback
 from sms_gateway.config import Settings
-from sms_gateway.db import make_engine, make_session_factory, transaction
+from sms_gateway.db import transaction
 from sms_gateway.escalations import raise_escalation
 from sms_gateway.models import Callback, Contact, Conversation, Message, utcnow
 from sms_gateway.store import create_web_session, open_conversation, record_inbound, sms_contact
 
 OLD = utcnow() - dt.timedelta(days=400)
 PHONE = "+447700900555"
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    migrate.upgrade(database_url)
-    engine = make_engine(database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 @pytest.fixture

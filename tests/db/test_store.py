@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -12,7 +11,7 @@ from sqlalchemy import func, inspect, select
 
 from sms_gateway import migrate
 from sms_gateway.assistant import BotReply
-from sms_gateway.db import make_engine, make_session_factory, transaction
+from sms_gateway.db import make_engine, transaction
 from sms_gateway.models import Base, Contact, Message, WebSession
 from sms_gateway.store import (
     create_web_session,
@@ -22,14 +21,6 @@ from sms_gateway.store import (
     record_replies,
     sms_contact,
 )
-
-
-@pytest.fixture
-def sessions(database_url: str):
-    migrate.upgrade(database_url)
-    engine = make_engine(database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 def test_migrations_create_every_table_and_downgrade_cleanly(database_url: str) -> None:
