@@ -11,6 +11,7 @@ reads on its own. A numbered list of options, with the line that introduces it a
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from knowledge.sms_text import encoding, normalise, segments
@@ -41,19 +42,26 @@ def sms_parts(text: str, max_segments: int = MAX_SEGMENTS) -> list[SmsPart]:
     text = normalise(text).strip()
     if segments(text) <= max_segments:
         return [_part(text)]
+    pieces = (
+        (unit.separator, piece) for unit in _units(text) for piece in _fit(unit.text, max_segments)
+    )
+    return [_part(chunk) for chunk in _pack(pieces, max_segments)]
+
+
+def _pack(pieces: Iterable[tuple[str, str]], max_segments: int) -> list[str]:
+    """Join (separator, text) pieces greedily into chunks of at most `max_segments`."""
     chunks: list[str] = []
     current = ""
-    for unit in _units(text):
-        for piece in _fit(unit.text, max_segments):
-            candidate = f"{current}{unit.separator}{piece}" if current else piece
-            if current and segments(candidate) > max_segments:
-                chunks.append(current)
-                current = piece
-            else:
-                current = candidate
+    for separator, piece in pieces:
+        candidate = f"{current}{separator}{piece}" if current else piece
+        if current and segments(candidate) > max_segments:
+            chunks.append(current)
+            current = piece
+        else:
+            current = candidate
     if current:
         chunks.append(current)
-    return [_part(chunk) for chunk in chunks]
+    return chunks
 
 
 def _part(text: str) -> SmsPart:
@@ -110,15 +118,4 @@ def _fit(text: str, max_segments: int) -> list[str]:
     """A unit longer than a whole message is cut between words (a last resort)."""
     if segments(text) <= max_segments:
         return [text]
-    pieces: list[str] = []
-    current = ""
-    for word in text.split(" "):
-        candidate = f"{current} {word}" if current else word
-        if current and segments(candidate) > max_segments:
-            pieces.append(current)
-            current = word
-        else:
-            current = candidate
-    if current:
-        pieces.append(current)
-    return pieces
+    return _pack(((" ", word) for word in text.split(" ")), max_segments)
