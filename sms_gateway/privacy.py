@@ -23,7 +23,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, delete, select, text
+from sqlalchemy import Engine, delete, func, select, text
 from sqlalchemy.orm import Session
 
 from sms_gateway.config import Settings
@@ -120,16 +120,8 @@ def erase_number(session: Session, phone: str) -> tuple[Report, list[str]]:
     # Web chats are anonymous until a number is given for a callback: those go too.
     web_ids = set(session.scalars(select(Callback.conversation_id).where(Callback.phone == phone)))
     conversation_ids += sorted(web_ids - set(conversation_ids))
-    report.add(
-        "messages",
-        len(
-            list(
-                session.scalars(
-                    select(Message.id).where(Message.conversation_id.in_(conversation_ids))
-                )
-            )
-        ),
-    )
+    messages = select(func.count(Message.id)).where(Message.conversation_id.in_(conversation_ids))
+    report.add("messages", session.scalar(messages))
     if conversation_ids:
         web_contacts = select(Conversation.contact_id).where(Conversation.id.in_(web_ids))
         web_contact_ids = list(session.scalars(web_contacts))
