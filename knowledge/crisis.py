@@ -17,10 +17,15 @@ def crisis_reply(found: Council | None, age: int | None, told_team: bool) -> tup
     variant = article.variant_for(age_band(age))
     contacts = (variant.sms if variant and variant.sms else None) or article.sms
     name = found.name if found else "your council's"
+    parts = [WARM, contacts]
+    if found:
+        parts += found.safeguarding.crisis_lines  # the council's own 24-hour lines
     if told_team:
-        next_step = f"I've let the {name} leaving care team know, so someone can get in touch."
+        parts.append(f"I've let the {name} leaving care team know, so someone can get in touch.")
     else:
-        next_step = "Please also tell your PA or leaving care team."
+        parts.append("Please also tell your PA or leaving care team.")
+    if found and found.safeguarding.duty_team_phone:
+        parts.append(f"Duty team: {found.safeguarding.duty_team_phone}.")
     if found and found.out_of_hours_phone:
-        next_step += f" Out of hours: {found.out_of_hours_phone}."
-    return f"{WARM} {contacts} {next_step}", [s.as_reply() for s in article.sources]
+        parts.append(f"Out of hours: {found.out_of_hours_phone}.")
+    return " ".join(parts), [s.as_reply() for s in article.sources]

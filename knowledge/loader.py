@@ -24,6 +24,7 @@ from knowledge.model import (
     LocalOfferItem,
     OpeningHours,
     Rule,
+    Safeguarding,
     Source,
     Variant,
 )
@@ -187,6 +188,29 @@ def _local_offer_item(topic: str, raw: Any, where: str) -> LocalOfferItem:
     )
 
 
+def _safeguarding(raw: Any, where: str) -> Safeguarding:
+    if raw is None:
+        return Safeguarding()
+    if not isinstance(raw, dict):
+        raise KnowledgeError(f"{where}: safeguarding must be a mapping")
+    lines = raw.get("crisis_lines") or []
+    phrases = raw.get("phrases") or {}
+    if not isinstance(lines, list) or not all(isinstance(line, str) for line in lines):
+        raise KnowledgeError(f"{where}: safeguarding crisis_lines must be a list of text")
+    if not isinstance(phrases, dict) or not all(
+        isinstance(patterns, list) and all(isinstance(p, str) for p in patterns)
+        for patterns in phrases.values()
+    ):
+        raise KnowledgeError(
+            f"{where}: safeguarding phrases must map a category to a list of patterns"
+        )
+    return Safeguarding(
+        duty_team_phone=raw.get("duty_team_phone"),
+        crisis_lines=tuple(_text(line) for line in lines),
+        phrases={category: tuple(patterns) for category, patterns in phrases.items()},
+    )
+
+
 def parse_council(data: dict[str, Any], where: str) -> Council:
     team = data.get("leaving_care_team") or {}
     return Council(
@@ -203,6 +227,7 @@ def parse_council(data: dict[str, Any], where: str) -> Council:
             topic: _local_offer_item(topic, raw, where)
             for topic, raw in (data.get("local_offer") or {}).items()
         },
+        safeguarding=_safeguarding(data.get("safeguarding"), where),
     )
 
 

@@ -171,6 +171,19 @@ def clock_text(time: dt.time) -> str:
 
 
 @dataclass(frozen=True)
+class Safeguarding:
+    """A council's own additions to the safeguarding screen and the crisis reply."""
+
+    # The children's or leaving care duty team young people at risk can ring in office hours.
+    duty_team_phone: str | None = None
+    # Local 24-hour lines, each one short line, added after the national crisis contacts.
+    crisis_lines: tuple[str, ...] = ()
+    # Extra risk phrases by category, in the pattern language of the service's phrases.yml
+    # (local place names, local slang).
+    phrases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Council:
     id: str
     name: str
@@ -183,6 +196,7 @@ class Council:
     local_offer_url: str | None = None
     # Local offer items by topic id: extra or overriding text for that article.
     local_offer: dict[str, LocalOfferItem] = field(default_factory=dict)
+    safeguarding: Safeguarding = field(default_factory=lambda: Safeguarding())
 
     def contact_line(self) -> str:
         """How to reach the leaving care team, from this file only (never invented)."""

@@ -159,10 +159,10 @@ class MessageFlow:
             inbound = session.get_one(Message, message_id)
             if inbound.status != "received":
                 return []
-            hits = self._screen.screen(inbound.text)
+            conversation = inbound.conversation
+            hits = self._screen.screen(inbound.text, conversation.council_id)
             if not hits:
                 return []
-            conversation = inbound.conversation
             category = hits[0].category
             raise_escalation(session, conversation, "risk", urgent=True, category=category)
             conversation.flagged_at = conversation.flagged_at or utcnow()

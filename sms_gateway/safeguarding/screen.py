@@ -7,6 +7,7 @@ and extend the phrase list, and nothing depends on Rasa or a model being up.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -16,8 +17,11 @@ import spacy
 import yaml
 from spacy.matcher import Matcher
 
+from knowledge.model import Council
+
 PHRASES = Path(__file__).with_name("phrases.yml")
-GAP = {"OP": "{0,3}"}  # "..." in a pattern: up to three tokens of anything
+GAP_TOKENS = 3  # "..." in a pattern: up to three tokens of anything; "...8": up to eight
+_GAP = re.compile(r"\.\.\.(\d*)")
 
 # Text-speak and contractions, as whole words, before spaCy sees the text.
 TEXT_SPEAK = {
@@ -34,6 +38,31 @@ TEXT_SPEAK = {
     "im": "i am",
     "i'm": "i am",
     "ive": "i have",
+    "hes": "he is",
+    "shes": "she is",
+    "theyre": "they are",
+    "isnt": "is not",
+    "wasnt": "was not",
+    "didnt": "did not",
+    "doesnt": "does not",
+    "wouldnt": "would not",
+    "couldnt": "could not",
+    "havent": "have not",
+    "aint": "am not",
+    "bf": "boyfriend",
+    "gf": "girlfriend",
+    "rn": "right now",
+    "n": "and",
+    "nd": "and",
+    "wiv": "with",
+    "wen": "when",
+    "sum1": "someone",
+    "some1": "someone",
+    "no1": "no one",
+    "noone": "no one",
+    "2": "to",
+    "ma": "my",
+    "nowere": "nowhere",
     "u": "you",
     "b": "be",
     "theyll": "they will",
@@ -42,6 +71,8 @@ TEXT_SPEAK = {
     "meself": "myself",
     "pils": "pills",
     "2nite": "tonight",
+    "2night": "tonight",
+    "tnite": "tonight",
     "tonite": "tonight",
     "2day": "today",
 }
@@ -55,33 +86,63 @@ class RiskHit:
 
 
 class RiskScreen:
-    def __init__(self, phrases: dict[str, Any]) -> None:
+    """The national phrases (phrases.yml) for everyone, plus each council's own phrases for
+    that council's messages only."""
+
+    def __init__(
+        self,
+        phrases: dict[str, Any],
+        local: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
+    ) -> None:
         self._nlp = spacy.blank("en")
         lemmatizer = self._nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
         self._nlp.initialize()  # loads the lemma table from spacy-lookups-data (offline)
         self._lemmas = lemmatizer.lookups.get_table("lemma_lookup")
-        self._matcher = Matcher(self._nlp.vocab)
         self._patterns: dict[str, tuple[str, str]] = {}
-        for category, patterns in phrases["risk"].items():
-            for index, pattern in enumerate(patterns):
-                key = f"{category}:{index}"
-                self._matcher.add(key, [self._compile(pattern)])
-                self._patterns[key] = (category, pattern)
+        self._matcher = self._risk_matcher("national", phrases["risk"])
+        self._local = {
+            council_id: self._risk_matcher(council_id, extra, known=set(phrases["risk"]))
+            for council_id, extra in (local or {}).items()
+            if extra
+        }
         self._harmless = Matcher(self._nlp.vocab)
         for index, pattern in enumerate(phrases.get("harmless") or []):
             self._harmless.add(f"harmless:{index}", [self._compile(pattern)])
 
-    def screen(self, text: str) -> list[RiskHit]:
+    @property
+    def categories(self) -> list[str]:
+        return sorted({category for category, _ in self._patterns.values()})
+
+    def screen(self, text: str, council_id: str | None = None) -> list[RiskHit]:
         """Every risk phrase found, first category first; empty when none."""
         doc = self._nlp(self.normalise(text))
         harmless = [(start, end) for _, start, end in self._harmless(doc)]
+        matches = list(self._matcher(doc))
+        if council_id in self._local:
+            matches += self._local[council_id](doc)
         hits: dict[str, RiskHit] = {}
-        for match_id, start, end in self._matcher(doc):
+        for match_id, start, end in matches:
             if any(h_start <= start and end <= h_end for h_start, h_end in harmless):
                 continue  # "hit me up" is not "hit me"
             category, pattern = self._patterns[self._nlp.vocab.strings[match_id]]
             hits.setdefault(category, RiskHit(category, pattern))
         return list(hits.values())
+
+    def _risk_matcher(
+        self, source: str, phrases: Mapping[str, Sequence[str]], known: set[str] | None = None
+    ) -> Matcher:
+        matcher = Matcher(self._nlp.vocab)
+        for category, patterns in phrases.items():
+            if known is not None and category not in known:
+                raise ValueError(
+                    f"{source}: safeguarding category {category!r} is not one of "
+                    f"{', '.join(sorted(known))}"
+                )
+            for index, pattern in enumerate(patterns):
+                key = f"{source}:{category}:{index}"
+                matcher.add(key, [self._compile(pattern)])
+                self._patterns[key] = (category, pattern)
+        return matcher
 
     def normalise(self, text: str) -> str:
         """Lower case, curly apostrophes, text-speak spelt out, dropped g's put back
@@ -100,8 +161,9 @@ class RiskScreen:
     def _compile(self, pattern: str) -> list[dict[str, Any]]:
         tokens: list[dict[str, Any]] = []
         for part in pattern.split():
-            if part == "...":
-                tokens.append(dict(GAP))
+            gap = _GAP.fullmatch(part)
+            if gap:
+                tokens.append({"OP": f"{{0,{gap.group(1) or GAP_TOKENS}}}"})
                 continue
             optional = part.endswith("?")
             words = part.rstrip("?").split("|")
@@ -132,4 +194,14 @@ class RiskScreen:
 
 @lru_cache(maxsize=1)
 def default_screen() -> RiskScreen:
+    """The national phrases only."""
     return RiskScreen(yaml.safe_load(PHRASES.read_text()))
+
+
+def screen_for(councils: Iterable[Council]) -> RiskScreen:
+    """The national phrases plus each council's own (its file's safeguarding.phrases).
+    A badly written or misfiled phrase stops the service at start, not at the first message."""
+    return RiskScreen(
+        yaml.safe_load(PHRASES.read_text()),
+        {council.id: council.safeguarding.phrases for council in councils},
+    )

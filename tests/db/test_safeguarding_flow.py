@@ -107,3 +107,27 @@ def test_an_ordinary_message_is_not_escalated(client) -> None:
         == "waiting"
     )
     assert escalations(client) == []
+
+
+def web_message(client: TestClient, council: str, text: str) -> dict:
+    session = client.post("/api/chat/sessions", json={"council": council}).json()
+    response = client.post(
+        f"/api/chat/sessions/{session['session_id']}/messages",
+        json={"text": text},
+        headers={"Authorization": f"Bearer {session['token']}"},
+    )
+    return response.json()
+
+
+def test_a_councils_own_phrase_and_numbers_are_used_for_its_young_people(client) -> None:
+    """Northbridge's file adds "the viaduct" to the screen and its duty team and 24/7 line to
+    the crisis reply; Lancashire's young people are screened on the national phrases only."""
+    [reply] = web_message(client, "northbridge", "been sat up the viaduct for an hour")["replies"]
+    assert reply["topic"] == "crisis"
+    assert "Duty team: 01632 960 150" in reply["text"]
+    assert "01632 960 800" in reply["text"] and "Out of hours: 01632 960 999" in reply["text"]
+    [escalation] = escalations(client)
+    assert escalation.category == "suicide_self_harm"
+    lancashire = web_message(client, "lancashire", "been sat up the viaduct for an hour")
+    assert all(r["topic"] != "crisis" for r in lancashire["replies"])
+    assert len(escalations(client)) == 1

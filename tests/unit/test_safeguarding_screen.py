@@ -1,13 +1,14 @@
-"""The safeguarding screen's rules (issue 6, in progress): lemmas, text-speak, negations
-still alerting, and near misses that must not."""
+"""The safeguarding screen's rules: lemmas, text-speak, negations still alerting, near misses
+that must not, every labelled set, and a council's own phrases."""
 
 from __future__ import annotations
 
 import pytest
 import yaml
 
-from sms_gateway.safeguarding.report import CASES
-from sms_gateway.safeguarding.screen import RiskScreen, default_screen
+from knowledge.loader import knowledge_base
+from sms_gateway.safeguarding.report import ALL_CASES
+from sms_gateway.safeguarding.screen import RiskScreen, default_screen, screen_for
 
 
 @pytest.mark.parametrize(
@@ -39,16 +40,42 @@ def test_ordinary_messages_do_not(message: str) -> None:
     assert default_screen().screen(message) == []
 
 
-def test_every_risk_message_in_the_labelled_set_alerts_and_few_ordinary_ones_do() -> None:
-    """The issue's target on eval/safeguarding-cases.yml: recall 100%, false alarms on
-    ordinary messages below 3% (`make safeguarding-report` prints the detail)."""
-    cases = yaml.safe_load(CASES.read_text())
+@pytest.mark.parametrize("cases", ALL_CASES, ids=[path.stem for path in ALL_CASES])
+def test_every_risk_message_in_every_labelled_set_alerts(cases) -> None:
+    """Recall 100% on the tuning set and on each held-out set (measured untouched first;
+    docs/safeguarding.md has those figures). `make safeguarding-report` prints the detail."""
+    labelled = yaml.safe_load(cases.read_text())
     screen = default_screen()
-    missed = [m for messages in cases["risk"].values() for m in messages if not screen.screen(m)]
+    missed = [m for messages in labelled["risk"].values() for m in messages if not screen.screen(m)]
     assert missed == []
-    ordinary = [m for messages in cases["ordinary"].values() for m in messages]
-    alarms = [m for m in ordinary if screen.screen(m)]
+
+
+def test_false_alarms_on_ordinary_messages_stay_below_3_percent() -> None:
+    ordinary = [
+        message
+        for cases in ALL_CASES
+        for messages in yaml.safe_load(cases.read_text())["ordinary"].values()
+        for message in messages
+    ]
+    assert len(ordinary) >= 300
+    alarms = [m for m in ordinary if default_screen().screen(m)]
     assert len(alarms) / len(ordinary) < 0.03, alarms
+
+
+def test_a_councils_own_phrases_alert_for_that_council_only() -> None:
+    _, councils = knowledge_base()
+    screen = screen_for(councils.values())
+    message = "been sat up the viaduct for an hour"
+    assert default_screen().screen(message) == []
+    assert [hit.category for hit in screen.screen(message, "northbridge")] == ["suicide_self_harm"]
+    assert screen.screen(message, "lancashire") == []
+    assert screen.screen("i cut myself", "lancashire")  # the national phrases still apply
+
+
+def test_a_council_phrase_under_an_unknown_category_stops_the_screen_being_built() -> None:
+    national = {"risk": {"suicide_self_harm": ["kms"]}}
+    with pytest.raises(ValueError, match="somewhere: safeguarding category 'gangs'"):
+        RiskScreen(national, {"somewhere": {"gangs": ["the estate"]}})
 
 
 def test_a_badly_written_pattern_is_refused() -> None:
