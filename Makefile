@@ -9,6 +9,7 @@ PY := .venv/bin/python
 RASA := bot/.venv/bin/rasa
 MODEL := bot/models/care-leavers.tar.gz
 SPACY_PIPELINE := bot/build/spacy_en/meta.json
+SAFEGUARDING_MODEL := build/safeguarding-classifier/fingerprint.json
 # Quieter TensorFlow and no Rasa telemetry for every Rasa command run from here.
 RASA_ENV := TF_CPP_MIN_LOG_LEVEL=2 PYTHONWARNINGS=ignore RASA_TELEMETRY_ENABLED=false \
 	SQLALCHEMY_SILENCE_UBER_WARNING=1
@@ -48,7 +49,7 @@ nlu-report: setup
 safeguarding-report: .venv/.synced
 	$(PY) -m sms_gateway.safeguarding.report
 
-setup: .venv/.synced bot/.venv/.synced $(SPACY_PIPELINE) generate $(MODEL)
+setup: .venv/.synced bot/.venv/.synced $(SPACY_PIPELINE) generate $(MODEL) $(SAFEGUARDING_MODEL)
 
 # Our service's environment (Python >= 3.11), exactly as locked in uv.lock.
 .venv/.synced: pyproject.toml uv.lock
@@ -65,6 +66,13 @@ bot/.venv/.synced: bot/pyproject.toml bot/uv.lock scripts/find-python310.sh
 $(SPACY_PIPELINE): bot/scripts/build_spacy_pipeline.py bot/.venv/.synced
 	@echo "==> spaCy pipeline (built offline)"
 	cd bot && $(RASA_ENV) .venv/bin/python scripts/build_spacy_pipeline.py build/spacy_en
+	@touch $@
+
+# The safeguarding classifier, trained on the labelled sets (about 15 s; cached by content).
+$(SAFEGUARDING_MODEL): .venv/.synced $(wildcard eval/safeguarding-*.yml) \
+		sms_gateway/safeguarding/classifier.py sms_gateway/safeguarding/screen.py
+	@echo "==> Safeguarding classifier"
+	$(PY) -m sms_gateway.safeguarding.classifier
 	@touch $@
 
 generate: .venv/.synced

@@ -19,7 +19,7 @@ from sms_gateway.db import make_engine, make_session_factory
 from sms_gateway.flow import MessageFlow
 from sms_gateway.outbox import Outbox, OutboxSettings
 from sms_gateway.routes import health, internal, twilio_webhook, webchat
-from sms_gateway.safeguarding.screen import screen_for
+from sms_gateway.safeguarding.check import safeguard_for
 from sms_gateway.twilio_api import TwilioMessagesAPI
 
 logger = logging.getLogger(__name__)
@@ -59,8 +59,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.assistant,
             app.state.outbox,
             app.state.councils,
-            # The spaCy rules, national and each council's, loaded once at start.
-            screen_for(app.state.councils.councils.values()),
+            # The spaCy phrases (national and each council's) and classifier, loaded once.
+            safeguard_for(app.state.councils.councils.values()),
             twilio_manages_opt_out=settings.twilio_manages_opt_out,
             max_segments=settings.sms_max_segments,
             rate_limit_per_minute=settings.sms_rate_limit_per_minute,

@@ -27,13 +27,15 @@ from sms_gateway.db import transaction
 from sms_gateway.escalations import raise_escalation
 from sms_gateway.models import Contact, Conversation, Message, utcnow
 from sms_gateway.outbox import Outbox, opt_out
-from sms_gateway.safeguarding.screen import RiskScreen
+from sms_gateway.safeguarding.check import Safeguard
 from sms_gateway.sms_format import sms_parts
 from sms_gateway.sms_keywords import Keyword
 from sms_gateway.store import record_replies
 
 logger = logging.getLogger(__name__)
 
+# Marks an inbound message the classifier flagged and that got a check-in reply.
+CHECKED_IN = "crisis_check"
 HOLDING_REPLY = BotReply(
     text=(
         "Thanks, we've got your message. The assistant can't answer right now, so we'll reply "
@@ -50,7 +52,7 @@ class MessageFlow:
         assistant: AssistantClient,
         outbox: Outbox,
         councils: CouncilDirectory,
-        screen: RiskScreen,
+        safeguard: Safeguard,
         *,
         twilio_manages_opt_out: bool = True,
         max_segments: int = 2,
@@ -61,7 +63,7 @@ class MessageFlow:
         self._assistant = assistant
         self._outbox = outbox
         self._councils = councils
-        self._screen = screen
+        self._safeguard = safeguard
         self._twilio_manages_opt_out = twilio_manages_opt_out
         self._max_segments = max_segments
         self._limits = (
@@ -147,39 +149,52 @@ class MessageFlow:
         """Answer one stored inbound SMS (in the background, after the webhook answered)."""
         conversation_id = self._conversation_of(message_id)
         async with self._locks[conversation_id]:
-            if not self._answered_for_risk(message_id) and self._screen_sms(message_id):
+            _, goes_on = self._checked_for_risk(message_id)
+            if goes_on and self._screen_sms(message_id):
                 await self.answer(message_id, outbound_status="queued")
         self._outbox.wake()
 
-    def _answered_for_risk(self, message_id: int) -> list[Message]:
-        """The safeguarding screen, before anything else (opt-out, rate limit, the assistant):
-        on a hit, crisis contacts at once and an urgent escalation. Returns the replies
-        stored, or an empty list when the message shows no risk."""
+    def _checked_for_risk(self, message_id: int) -> tuple[list[Message], bool]:
+        """The safeguarding check, before anything else (opt-out, rate limit, the
+        assistant). Returns the replies it stored and whether the message goes on.
+        A risk phrase: crisis contacts at once, an urgent escalation, and the message goes
+        no further. The classifier only: a gentle check-in with the same contacts and the
+        same escalation, then the message goes on to the assistant as usual."""
         with transaction(self._sessions) as session:
             inbound = session.get_one(Message, message_id)
-            if inbound.status != "received":
-                return []
+            if inbound.status != "received" or inbound.topic == CHECKED_IN:
+                return [], inbound.status == "received"
             conversation = inbound.conversation
-            hits = self._screen.screen(inbound.text, conversation.council_id)
-            if not hits:
-                return []
-            category = hits[0].category
-            raise_escalation(session, conversation, "risk", urgent=True, category=category)
+            finding = self._safeguard.check(inbound.text, conversation.council_id)
+            if finding is None:
+                return [], True
+            sure = finding.found_by == "phrase"
+            raise_escalation(session, conversation, "risk", urgent=True, category=finding.category)
             conversation.flagged_at = conversation.flagged_at or utcnow()
-            conversation.flag_reason = conversation.flag_reason or category
-            inbound.status = "risk"
+            conversation.flag_reason = conversation.flag_reason or finding.category
+            if sure:
+                inbound.status = "risk"
+            else:
+                inbound.topic = CHECKED_IN  # so a re-run after a restart does not repeat it
             text, sources = crisis_reply(
-                self._councils.get(conversation.council_id), age=None, told_team=True
+                self._councils.get(conversation.council_id), age=None, told_team=True, sure=sure
             )
-            reply = BotReply(text, topic="crisis", sources=sources)
+            reply = BotReply(text, topic="crisis" if sure else "crisis_check", sources=sources)
             logger.warning(
-                "message %s flagged by the safeguarding screen: %s", message_id, category
+                "message %s flagged by the safeguarding %s: %s",
+                message_id,
+                finding.found_by,
+                finding.category,
             )
             if conversation.channel == "sms":
-                return self.queue_sms(
+                stored = self.queue_sms(
                     session, conversation, [reply], inbound.council_number or "", "system"
                 )
-            return record_replies(session, conversation, [reply], "delivered", author="system")
+            else:
+                stored = record_replies(
+                    session, conversation, [reply], "delivered", author="system"
+                )
+            return stored, not sure
 
     def _screen_sms(self, message_id: int) -> bool:
         """Before the assistant: opted out, rate limit, first-contact notice. True when the
@@ -244,10 +259,13 @@ class MessageFlow:
     # Every channel ---------------------------------------------------------------------
 
     async def answer_web(self, message_id: int) -> list[Message]:
+        """The replies to one web message: crisis contacts for a risk phrase; otherwise the
+        assistant's answer, after a check-in if the classifier thought it might be risk."""
         async with self._locks[self._conversation_of(message_id)]:
-            return self._answered_for_risk(message_id) or await self.answer(
-                message_id, outbound_status="delivered"
-            )
+            checked, goes_on = self._checked_for_risk(message_id)
+            if not goes_on:
+                return checked
+            return checked + await self.answer(message_id, outbound_status="delivered")
 
     async def answer(self, message_id: int, outbound_status: str) -> list[Message]:
         """Ask the assistant about one stored inbound message and store its replies.
@@ -273,6 +291,10 @@ class MessageFlow:
             inbound = session.get_one(Message, message_id)
             if replies:
                 inbound.status = "answered"
+                if inbound.topic == CHECKED_IN:
+                    # The check-in gave the crisis contacts; the assistant's own crisis
+                    # reply (its risk intent) would repeat them. Its escalation joins ours.
+                    replies = [r for r in replies if r.topic != "crisis"]
             else:
                 inbound.status = "waiting"
                 # One holding reply per outage by SMS (not one per text); on the web each

@@ -144,6 +144,10 @@ class RiskScreen:
                 self._patterns[key] = (category, pattern)
         return matcher
 
+    def lemmatised(self, text: str) -> str:
+        """The message as the phrases see it: normalised, then each word's lemma."""
+        return " ".join(token.lemma_ for token in self._nlp(self.normalise(text)))
+
     def normalise(self, text: str) -> str:
         """Lower case, curly apostrophes, text-speak spelt out, dropped g's put back
         ("cuttin" -> "cutting") when that makes a word spaCy knows."""

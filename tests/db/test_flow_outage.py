@@ -17,6 +17,7 @@ from sms_gateway.db import transaction
 from sms_gateway.flow import HOLDING_REPLY, MessageFlow
 from sms_gateway.models import Message
 from sms_gateway.outbox import Outbox, OutboxSettings
+from sms_gateway.safeguarding.check import Safeguard
 from sms_gateway.safeguarding.screen import default_screen
 from sms_gateway.store import create_web_session, record_inbound
 from sms_gateway.twilio_api import TwilioMessagesAPI
@@ -50,7 +51,7 @@ def test_web_messages_wait_and_are_answered_in_order(sessions) -> None:
         assistant,  # type: ignore[arg-type]
         outbox,
         CouncilDirectory.load("lancashire"),
-        default_screen(),
+        Safeguard(default_screen()),
     )
     with transaction(sessions) as session:
         web, _ = create_web_session(session, "lancashire")

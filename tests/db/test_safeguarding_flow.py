@@ -131,3 +131,19 @@ def test_a_councils_own_phrase_and_numbers_are_used_for_its_young_people(client)
     lancashire = web_message(client, "lancashire", "been sat up the viaduct for an hour")
     assert all(r["topic"] != "crisis" for r in lancashire["replies"])
     assert len(escalations(client)) == 1
+
+
+def test_risk_only_the_classifier_sees_gets_a_check_in_and_the_message_still_goes_on(
+    client,
+) -> None:
+    """No phrase matches, the classifier thinks it is risk: a gentle check-in with the
+    contacts, the same urgent escalation, and the message still goes to the assistant
+    (down here, so the holding reply follows)."""
+    text = "my mate is grey and cold and we cant get him to open his eyes"
+    assert client.app.state.flow._safeguard.check(text).found_by == "classifier"
+    replies = web_message(client, "lancashire", text)["replies"]
+    assert [r["topic"] for r in replies] == ["crisis_check", "holding"]
+    assert replies[0]["text"].startswith("Just checking you're OK")
+    assert all(c in replies[0]["text"] for c in CONTACTS)
+    [escalation] = escalations(client)
+    assert escalation.urgent and escalation.category == "medical_emergency"

@@ -7,7 +7,9 @@ import pytest
 import yaml
 
 from knowledge.loader import knowledge_base
-from sms_gateway.safeguarding.report import ALL_CASES
+from sms_gateway.safeguarding.check import Safeguard
+from sms_gateway.safeguarding.classifier import RiskClassifier
+from sms_gateway.safeguarding.report import ALL_CASES, CASES
 from sms_gateway.safeguarding.screen import RiskScreen, default_screen, screen_for
 
 
@@ -40,17 +42,49 @@ def test_ordinary_messages_do_not(message: str) -> None:
     assert default_screen().screen(message) == []
 
 
+@pytest.fixture(scope="module")
+def safeguard() -> Safeguard:
+    """Phrases and classifier, as the service runs them (the classifier from make setup's
+    cache, or trained now)."""
+    return Safeguard(default_screen(), RiskClassifier.load_or_train(default_screen().lemmatised))
+
+
 @pytest.mark.parametrize("cases", ALL_CASES, ids=[path.stem for path in ALL_CASES])
-def test_every_risk_message_in_every_labelled_set_alerts(cases) -> None:
-    """Recall 100% on the tuning set and on each held-out set (measured untouched first;
-    docs/safeguarding.md has those figures). `make safeguarding-report` prints the detail."""
+def test_every_risk_message_in_every_labelled_set_is_found(cases, safeguard) -> None:
+    """`make safeguarding-report --cases ...` prints the figures for messages never seen."""
     labelled = yaml.safe_load(cases.read_text())
-    screen = default_screen()
-    missed = [m for messages in labelled["risk"].values() for m in messages if not screen.screen(m)]
+    risk = [(m, c) for c, messages in labelled["risk"].items() for m in messages]
+    missed = [m for m, _ in risk if safeguard.check(m) is None]
     assert missed == []
 
 
-def test_false_alarms_on_ordinary_messages_stay_below_3_percent() -> None:
+@pytest.mark.parametrize("cases", [CASES], ids=["tuning set"])
+def test_the_phrases_alone_find_every_risk_message_of_the_tuning_set(cases) -> None:
+    """Rasa down and the classifier aside, the exact phrases are the floor."""
+    labelled = yaml.safe_load(cases.read_text())
+    missed = [
+        m for messages in labelled["risk"].values() for m in messages
+        if not default_screen().screen(m)
+    ]  # fmt: skip
+    assert missed == []
+
+
+@pytest.mark.parametrize(
+    ("message", "category"),
+    [
+        ("i have put a belt on the hook behind my door and i am standing on the chair", None),
+        ("my stepmum made me sleep in the shed again and i have had no food since monday", None),
+        ("my mate is grey and cold and we cant get him to open his eyes", None),
+    ],
+)
+def test_the_classifier_finds_risk_worded_in_ways_no_phrase_has(
+    safeguard, message, category
+) -> None:
+    finding = safeguard.check(message)
+    assert finding is not None, message
+
+
+def test_false_alarms_on_ordinary_messages_stay_below_3_percent(safeguard) -> None:
     ordinary = [
         message
         for cases in ALL_CASES
@@ -58,7 +92,7 @@ def test_false_alarms_on_ordinary_messages_stay_below_3_percent() -> None:
         for message in messages
     ]
     assert len(ordinary) >= 300
-    alarms = [m for m in ordinary if default_screen().screen(m)]
+    alarms = [m for m in ordinary if safeguard.check(m)]
     assert len(alarms) / len(ordinary) < 0.03, alarms
 
 

@@ -1,0 +1,42 @@
+"""One check for every inbound message: the phrases first (exact, explainable, per council),
+then the classifier for wordings no phrase foresaw."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from knowledge.model import Council
+from sms_gateway.safeguarding.classifier import RiskClassifier
+from sms_gateway.safeguarding.screen import RiskScreen, screen_for
+
+FoundBy = Literal["phrase", "classifier"]
+
+
+@dataclass(frozen=True)
+class RiskFinding:
+    category: str
+    found_by: FoundBy
+    evidence: str  # the phrase pattern that matched, or the classifier's probability
+
+
+class Safeguard:
+    def __init__(self, screen: RiskScreen, classifier: RiskClassifier | None = None) -> None:
+        self._screen = screen
+        self._classifier = classifier
+
+    def check(self, text: str, council_id: str | None = None) -> RiskFinding | None:
+        hits = self._screen.screen(text, council_id)
+        if hits:
+            return RiskFinding(hits[0].category, "phrase", hits[0].pattern)
+        guess = self._classifier.guess(text) if self._classifier else None
+        if guess:
+            return RiskFinding(guess.category, "classifier", f"{guess.probability:.2f}")
+        return None
+
+
+def safeguard_for(councils: Iterable[Council]) -> Safeguard:
+    """The national and councils' phrases, and the classifier (trained now if not cached)."""
+    screen = screen_for(councils)
+    return Safeguard(screen, RiskClassifier.load_or_train(screen.lemmatised))
