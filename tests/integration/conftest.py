@@ -146,6 +146,12 @@ class RunningService:
         with self.engine.connect() as connection:
             return list(connection.execute(select(Message).order_by(Message.id)))
 
+    def conversation_of(self, message_id: int) -> str:
+        with self.engine.connect() as connection:
+            return connection.execute(
+                select(Message.conversation_id).where(Message.id == message_id)
+            ).scalar_one()
+
 
 def start_service(
     supervisor: Supervisor, ports: Ports, database_url: str, name: str = "service", **env: str
