@@ -66,7 +66,7 @@ def test_after_a_risk_text_the_conversation_goes_on_with_one_escalation(service)
     crisis = texting.say("i want to end my life")
     assert set(topics(crisis)) == {"crisis"}
     answer = texting.say("what is staying put")
-    assert topics(answer) == ["staying-put"]
+    assert set(topics(answer)) == {"staying-put"}  # long answers come as two texts
     [escalation] = risk_escalations(service, crisis[0].conversation_id)
     assert escalation.status == "open" and escalation.category == "suicide_self_harm"
 
