@@ -30,7 +30,9 @@ class Safeguard:
         hits = self._screen.screen(text, council_id)
         if hits:
             return RiskFinding(hits[0].category, "phrase", hits[0].pattern)
-        guess = self._classifier.guess(text) if self._classifier else None
+        if text.startswith("/") or not self._classifier:
+            return None  # "/intent" payloads of option buttons are not words to classify
+        guess = self._classifier.guess(text)
         if guess:
             return RiskFinding(guess.category, "classifier", f"{guess.probability:.2f}")
         return None
