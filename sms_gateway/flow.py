@@ -179,7 +179,7 @@ class MessageFlow:
             text, sources = crisis_reply(
                 self._councils.get(conversation.council_id), age=None, told_team=True, sure=sure
             )
-            reply = BotReply(text, topic="crisis" if sure else "crisis_check", sources=sources)
+            reply = BotReply(text, topic="crisis" if sure else CHECKED_IN, sources=sources)
             logger.warning(
                 "message %s flagged by the safeguarding %s: %s",
                 message_id,

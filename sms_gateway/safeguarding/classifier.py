@@ -57,10 +57,10 @@ def assistant_questions() -> list[tuple[str, str]]:
     ]
 
 
-def labelled_messages(sets: Iterable[Path], with_questions: bool = True) -> list[tuple[str, str]]:
+def labelled_messages(sets: Iterable[Path]) -> list[tuple[str, str]]:
     """(message, category or "ordinary") from each labelled set, in file order, then the
     assistant's example questions."""
-    messages: list[tuple[str, str]] = assistant_questions() if with_questions else []
+    messages = assistant_questions()
     for path in sets:
         cases = yaml.safe_load(path.read_text(encoding="utf-8"))
         for category, texts in cases["risk"].items():

@@ -70,18 +70,15 @@ def test_the_phrases_alone_find_every_risk_message_of_the_tuning_set(cases) -> N
 
 
 @pytest.mark.parametrize(
-    ("message", "category"),
+    "message",
     [
-        ("i have put a belt on the hook behind my door and i am standing on the chair", None),
-        ("my stepmum made me sleep in the shed again and i have had no food since monday", None),
-        ("my mate is grey and cold and we cant get him to open his eyes", None),
+        "i have put a belt on the hook behind my door and i am standing on the chair",
+        "my stepmum made me sleep in the shed again and i have had no food since monday",
+        "my mate is grey and cold and we cant get him to open his eyes",
     ],
 )
-def test_the_classifier_finds_risk_worded_in_ways_no_phrase_has(
-    safeguard, message, category
-) -> None:
-    finding = safeguard.check(message)
-    assert finding is not None, message
+def test_the_check_finds_risk_worded_in_ways_no_labelled_set_has(safeguard, message) -> None:
+    assert safeguard.check(message) is not None, message
 
 
 def test_false_alarms_on_ordinary_messages_stay_below_3_percent(safeguard) -> None:
