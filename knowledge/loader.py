@@ -11,6 +11,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -211,6 +212,31 @@ def _safeguarding(raw: Any, where: str) -> Safeguarding:
     )
 
 
+def _origins(raw: Any, where: str) -> tuple[str, ...]:
+    """Web origins as browsers send them: scheme and host (and port), nothing else."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise KnowledgeError(f"{where}: web_chat_origins must be a list")
+    origins = []
+    for origin in raw:
+        parts = urlsplit(origin) if isinstance(origin, str) else None
+        if (
+            parts is None
+            or parts.scheme not in ("https", "http")
+            or not parts.netloc
+            or parts.path
+            or parts.query
+            or parts.fragment
+        ):
+            raise KnowledgeError(
+                f"{where}: web_chat_origins: {origin!r} is not an origin like "
+                "https://www.example.gov.uk (no path, no trailing slash)"
+            )
+        origins.append(origin.lower())
+    return tuple(origins)
+
+
 def parse_council(data: dict[str, Any], where: str) -> Council:
     team = data.get("leaving_care_team") or {}
     return Council(
@@ -228,6 +254,7 @@ def parse_council(data: dict[str, Any], where: str) -> Council:
             for topic, raw in (data.get("local_offer") or {}).items()
         },
         safeguarding=_safeguarding(data.get("safeguarding"), where),
+        web_chat_origins=_origins(data.get("web_chat_origins"), where),
     )
 
 

@@ -197,6 +197,8 @@ class Council:
     # Local offer items by topic id: extra or overriding text for that article.
     local_offer: dict[str, LocalOfferItem] = field(default_factory=dict)
     safeguarding: Safeguarding = field(default_factory=lambda: Safeguarding())
+    # Websites that may embed this council's web chat widget ("https://www.example.gov.uk").
+    web_chat_origins: tuple[str, ...] = ()
 
     def contact_line(self) -> str:
         """How to reach the leaving care team, from this file only (never invented)."""

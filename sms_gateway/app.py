@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 
 from sms_gateway import migrate
 from sms_gateway.assistant import AssistantClient
@@ -17,8 +18,9 @@ from sms_gateway.config import Settings, get_settings
 from sms_gateway.councils import CouncilDirectory
 from sms_gateway.db import make_engine, make_session_factory
 from sms_gateway.flow import MessageFlow
+from sms_gateway.live import LiveUpdates
 from sms_gateway.outbox import Outbox, OutboxSettings
-from sms_gateway.routes import health, internal, twilio_webhook, webchat
+from sms_gateway.routes import handover, health, internal, twilio_webhook, webchat, widget
 from sms_gateway.safeguarding.check import safeguard_for
 from sms_gateway.twilio_api import TwilioMessagesAPI
 
@@ -35,7 +37,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             logger.warning("internal API disabled: INTERNAL_API_TOKEN is not set")
         engine = make_engine(settings.database_url)
         app.state.settings = settings
-        app.state.councils = CouncilDirectory.load(settings.default_council)
+        app.state.councils = councils
+        app.state.live = LiveUpdates()
         app.state.sessions = make_session_factory(engine)
         app.state.assistant = AssistantClient(settings.rasa_url, settings.rasa_timeout_seconds)
         app.state.twilio = TwilioMessagesAPI(
@@ -65,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_segments=settings.sms_max_segments,
             rate_limit_per_minute=settings.sms_rate_limit_per_minute,
             rate_limit_per_hour=settings.sms_rate_limit_per_hour,
+            live=app.state.live,
         )
         workers = [
             asyncio.create_task(app.state.outbox.run(), name="outbox"),
@@ -86,10 +90,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await app.state.twilio.close()
             engine.dispose()
 
+    # Loaded here (not only at start-up) because CORS needs the councils' websites.
+    councils = CouncilDirectory.load(settings.default_council)
     app = FastAPI(title="Care leavers' assistant", version="0.1.0", lifespan=lifespan)
+    # Council websites embedding the widget call the web chat API from their own origin.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=councils.web_chat_origins(),
+        allow_methods=["GET", "POST", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "Last-Event-ID"],
+        max_age=600,
+    )
     app.include_router(health.router)
     app.include_router(webchat.router)
+    app.include_router(widget.router)
     app.include_router(twilio_webhook.router)
     app.include_router(internal.router)
+    app.include_router(handover.router)
     app.add_exception_handler(RequestValidationError, internal.validation_error)
     return app

@@ -103,6 +103,16 @@ class Settings(BaseSettings):
         description="Bearer token the action server uses for /internal; when unset the "
         "internal API answers 503.",
     )
+    web_chat_poll_seconds: float = Field(
+        2.0,
+        description="How often an open web chat stream looks in the database for messages "
+        "stored by another service process (within one process they arrive at once).",
+    )
+    web_chat_stream_seconds: float = Field(
+        300.0,
+        description="Longest life of one web chat event stream; the widget reconnects from "
+        "the last message it saw, so nothing is missed.",
+    )
     log_level: str = Field("INFO", description="Log level of the service.")
 
     def keywords(self, kind: str) -> frozenset[str]:

@@ -32,6 +32,10 @@ class CouncilDirectory:
         except KeyError:
             raise UnknownCouncil(council_id) from None
 
+    def web_chat_origins(self) -> list[str]:
+        """Every website any council lets embed its web chat (for CORS)."""
+        return sorted({o for c in self.councils.values() for o in c.web_chat_origins})
+
     def for_sms_number(self, number: str) -> Council:
         """The council whose Twilio number was texted; the default council otherwise."""
         for council in self.councils.values():

@@ -25,6 +25,7 @@ from sms_gateway.assistant import AssistantClient, AssistantUnavailable, BotRepl
 from sms_gateway.councils import CouncilDirectory
 from sms_gateway.db import transaction
 from sms_gateway.escalations import raise_escalation
+from sms_gateway.live import LiveUpdates
 from sms_gateway.models import Contact, Conversation, Message, utcnow
 from sms_gateway.outbox import Outbox, opt_out
 from sms_gateway.safeguarding.check import Safeguard
@@ -58,6 +59,7 @@ class MessageFlow:
         max_segments: int = 2,
         rate_limit_per_minute: int = 8,
         rate_limit_per_hour: int = 60,
+        live: LiveUpdates | None = None,
     ) -> None:
         self._sessions = sessions
         self._assistant = assistant
@@ -72,6 +74,7 @@ class MessageFlow:
         )
         self._tasks: set[asyncio.Task[Any]] = set()
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._live = live or LiveUpdates()
 
     # Background jobs -------------------------------------------------------------------
 
@@ -95,6 +98,7 @@ class MessageFlow:
         replies: Iterable[BotReply],
         council_number: str,
         author: str = "bot",
+        author_name: str | None = None,
     ) -> list[Message]:
         """Store replies as outbox rows: GSM-7, split between sentences where too long."""
         messages = []
@@ -106,6 +110,7 @@ class MessageFlow:
                         conversation=conversation,
                         direction="out",
                         author=author,
+                        author_name=author_name,
                         text=part.text,
                         status="queued",
                         topic=reply.topic,
@@ -186,15 +191,38 @@ class MessageFlow:
                 finding.found_by,
                 finding.category,
             )
-            if conversation.channel == "sms":
-                stored = self.queue_sms(
-                    session, conversation, [reply], inbound.council_number or "", "system"
-                )
-            else:
-                stored = record_replies(
-                    session, conversation, [reply], "delivered", author="system"
-                )
-            return stored, not sure
+            stored = self.send(session, conversation, [reply], author="system")
+        self._live.notify(conversation.id)
+        return stored, not sure
+
+    def sent(self, conversation_id: str) -> None:
+        """After messages from `send` are committed: deliver them now."""
+        self._live.notify(conversation_id)
+        self._outbox.wake()
+
+    def send(
+        self,
+        session: Session,
+        conversation: Conversation,
+        replies: Iterable[BotReply],
+        author: str,
+        author_name: str | None = None,
+    ) -> list[Message]:
+        """Store messages from us (not the assistant's answers) for the conversation's
+        channel: SMS go to the outbox, from the council number the young person last
+        texted; web messages are delivered by the chat's live stream."""
+        if conversation.channel == "sms":
+            return self.queue_sms(
+                session,
+                conversation,
+                replies,
+                _last_council_number(session, conversation),
+                author,
+                author_name,
+            )
+        return record_replies(
+            session, conversation, replies, "delivered", author=author, author_name=author_name
+        )
 
     def _screen_sms(self, message_id: int) -> bool:
         """Before the assistant: opted out, rate limit, first-contact notice. True when the
@@ -276,6 +304,11 @@ class MessageFlow:
         with transaction(self._sessions) as session:
             inbound = session.get_one(Message, message_id)
             conversation = inbound.conversation
+            if conversation.held_by is not None:
+                # An adviser holds the conversation: the assistant stays quiet and the
+                # message waits in the transcript for them.
+                inbound.status = "for_adviser"
+                return []
             request = (
                 conversation.id,
                 inbound.text,
@@ -309,7 +342,9 @@ class MessageFlow:
                 return self.queue_sms(
                     session, inbound.conversation, replies, inbound.council_number or ""
                 )
-            return record_replies(session, inbound.conversation, replies, status=outbound_status)
+            stored = record_replies(session, inbound.conversation, replies, status=outbound_status)
+        self._live.notify(conversation.id)
+        return stored
 
     async def answer_waiting(self) -> tuple[int, bool]:
         """Re-ask the assistant about waiting messages, oldest first, if it is back.
@@ -375,6 +410,22 @@ class MessageFlow:
     def _conversation_of(self, message_id: int) -> str:
         with self._sessions() as session:
             return session.get_one(Message, message_id).conversation_id
+
+
+def _last_council_number(session: Session, conversation: Conversation) -> str:
+    return (
+        session.scalar(
+            select(Message.council_number)
+            .where(
+                Message.conversation_id == conversation.id,
+                Message.direction == "in",
+                Message.council_number.is_not(None),
+            )
+            .order_by(Message.id.desc())
+            .limit(1)
+        )
+        or ""
+    )
 
 
 def _waiting_before(session: Session, inbound: Message) -> bool:

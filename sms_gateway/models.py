@@ -79,6 +79,10 @@ class Conversation(Base):
     # Set by the safeguarding screen: a message in this conversation showed risk.
     flagged_at: Mapped[dt.datetime | None]
     flag_reason: Mapped[str | None] = mapped_column(String(32))
+    # While an adviser holds the conversation the assistant is paused: messages are kept
+    # for the adviser and not sent to Rasa. Cleared when they hand it back.
+    held_by: Mapped[str | None] = mapped_column(String(64))
+    held_at: Mapped[dt.datetime | None]
 
     contact: Mapped[Contact] = relationship()
     messages: Mapped[list[Message]] = relationship(
@@ -104,12 +108,16 @@ class Message(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     direction: Mapped[str] = mapped_column(String(3))  # "in" | "out"
-    author: Mapped[str] = mapped_column(String(16))  # "young_person" | "bot" | "system"
+    # "young_person" | "bot" | "system" | "adviser"
+    author: Mapped[str] = mapped_column(String(16))
+    # An adviser's name as the young person sees it ("Sam"); None for everyone else.
+    author_name: Mapped[str | None] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
     # Inbound: received -> answered | waiting (assistant down, re-asked when it is back) |
     # keyword (STOP/START/HELP) | rate_limited | opted_out (from a number that texted STOP).
     # Outbound SMS (the outbox): queued -> sending -> sent -> delivered | undelivered, or
     # failed, or held (not sent: the number opted out). Outbound web: delivered.
+    # Inbound while an adviser holds the conversation: for_adviser (not sent to Rasa).
     status: Mapped[str] = mapped_column(String(16))
     # Twilio's MessageSid. Unique, so a webhook Twilio retries is stored once: the database
     # enforces it, not a check-then-insert.
@@ -146,6 +154,8 @@ class WebSession(Base):
     token_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime]
+    # "End chat" in the widget: the token stops working at once.
+    ended_at: Mapped[dt.datetime | None]
 
     conversation: Mapped[Conversation] = relationship()
 

@@ -98,12 +98,14 @@ def record_replies(
     status: str,
     author: str = "bot",
     council_number: str | None = None,
+    author_name: str | None = None,
 ) -> list[Message]:
     messages = [
         Message(
             conversation=conversation,
             direction="out",
             author=author,
+            author_name=author_name,
             text=reply.text,
             status=status,
             topic=reply.topic,
@@ -135,9 +137,9 @@ def create_web_session(session: Session, council_id: str) -> tuple[WebSession, s
 
 
 def find_web_session(session: Session, session_id: str, token: str) -> WebSession | None:
-    """The session if the token matches and it has not expired; None otherwise."""
+    """The session if the token matches and it has not expired or ended; None otherwise."""
     web_session = session.get(WebSession, session_id)
-    if web_session is None:
+    if web_session is None or web_session.ended_at is not None:
         return None
     if not hmac.compare_digest(web_session.token_hash, _token_hash(token)):
         return None

@@ -1,0 +1,287 @@
+"""The web chat API beyond sending a message, on SQLite and PostgreSQL, with Rasa and Twilio
+unreachable: the transcript, the live event stream, ending a chat, an adviser taking a
+conversation over (web and SMS), which websites may use a council's chat, and the widget's
+files and demo page."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from sms_gateway.app import create_app
+from sms_gateway.config import Settings
+from sms_gateway.db import transaction
+from sms_gateway.models import Conversation, Message
+from sms_gateway.store import open_conversation, record_inbound_sms, sms_contact
+
+DOWN = "http://127.0.0.1:9"  # nothing listens: Rasa and Twilio are both unreachable
+TOKEN = "internal-test-token"
+INTERNAL = {"Authorization": f"Bearer {TOKEN}"}
+
+
+@pytest.fixture
+def client(database_url: str) -> Iterator[TestClient]:
+    settings = Settings(
+        database_url=database_url,
+        rasa_url=DOWN,
+        twilio_api_base_url=DOWN,
+        internal_api_token=TOKEN,
+        # Short streams and polls, so a test reads a whole stream and it ends by itself.
+        web_chat_stream_seconds=1.5,
+        web_chat_poll_seconds=0.2,
+    )
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+class Chat:
+    def __init__(self, client: TestClient, council: str = "lancashire") -> None:
+        self.client = client
+        created = client.post("/api/chat/sessions", json={"council": council})
+        assert created.status_code == 201, created.text
+        self.id = created.json()["session_id"]
+        self.auth = {"Authorization": f"Bearer {created.json()['token']}"}
+
+    def say(self, text: str) -> dict:
+        response = self.client.post(
+            f"/api/chat/sessions/{self.id}/messages", json={"text": text}, headers=self.auth
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def transcript(self, after: int = 0) -> dict:
+        response = self.client.get(
+            f"/api/chat/sessions/{self.id}/messages", params={"after": after}, headers=self.auth
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def events(self, **params: int) -> list[tuple[str, dict]]:
+        """Every event of one stream (it closes by itself after web_chat_stream_seconds)."""
+        found = []
+        with self.client.stream(
+            "GET", f"/api/chat/sessions/{self.id}/events", params=params, headers=self.auth
+        ) as response:
+            assert response.status_code == 200
+            assert response.headers["content-type"].startswith("text/event-stream")
+            event, data = "message", ""
+            for line in response.iter_lines():
+                if line.startswith("event:"):
+                    event = line.removeprefix("event:").strip()
+                elif line.startswith("data:"):
+                    data = line.removeprefix("data:").strip()
+                elif line == "" and data:
+                    found.append((event, json.loads(data)))
+                    event, data = "message", ""
+        return found
+
+
+def internal(client: TestClient, conversation: str, action: str, **body: str) -> httpx.Response:
+    return client.post(
+        f"/internal/conversations/{conversation}/{action}", json=body, headers=INTERNAL
+    )
+
+
+def conversation_of(chat: Chat) -> str:
+    with chat.client.app.state.sessions() as session:
+        [message] = session.scalars(select(Message).where(Message.direction == "in").limit(1))
+        return message.conversation_id
+
+
+# Transcript
+
+
+def test_the_transcript_shows_the_young_persons_messages_and_the_replies_in_order(
+    client: TestClient,
+) -> None:
+    chat = Chat(client)
+    sent = chat.say("what is staying put")
+    transcript = chat.transcript()
+    assert transcript["council"] == "lancashire" and transcript["with_adviser"] is False
+    messages = transcript["messages"]
+    assert [m["author"] for m in messages] == ["young_person", "bot"]
+    assert messages[0]["text"] == "what is staying put"
+    assert messages[0]["id"] == sent["message_id"]
+    assert messages[1]["id"] == sent["replies"][0]["id"]  # the holding reply (Rasa is down)
+    assert chat.transcript(after=messages[0]["id"])["messages"] == messages[1:]
+
+
+def test_another_chats_token_or_no_token_gets_nothing(client: TestClient) -> None:
+    mine, theirs = Chat(client), Chat(client)
+    mine.say("hello")
+    url = f"/api/chat/sessions/{mine.id}/messages"
+    assert client.get(url, headers=theirs.auth).status_code == 404
+    assert client.get(url).status_code == 401
+    assert (
+        client.get(f"/api/chat/sessions/{mine.id}/events", headers=theirs.auth).status_code == 404
+    )
+
+
+# Ending a chat
+
+
+def test_end_chat_stops_the_token_at_once(client: TestClient) -> None:
+    chat = Chat(client)
+    chat.say("hello")
+    assert client.delete(f"/api/chat/sessions/{chat.id}", headers=chat.auth).status_code == 204
+    for method, path in (
+        ("GET", "messages"),
+        ("POST", "messages"),
+        ("GET", "events"),
+    ):
+        response = client.request(
+            method, f"/api/chat/sessions/{chat.id}/{path}", json={"text": "hi"}, headers=chat.auth
+        )
+        assert response.status_code == 404, (method, path)
+    assert client.delete(f"/api/chat/sessions/{chat.id}", headers=chat.auth).status_code == 404
+
+
+# An adviser takes over
+
+
+def test_an_adviser_takes_over_a_web_chat_and_the_assistant_is_paused(client: TestClient) -> None:
+    chat = Chat(client)
+    chat.say("can i talk to someone")
+    conversation = conversation_of(chat)
+
+    assert internal(client, conversation, "hold", adviser="Sam").status_code == 200
+    assert chat.transcript()["with_adviser"] is True
+    # The assistant (down here) is not asked: no holding reply, the message waits for Sam.
+    assert chat.say("hello is anyone there")["replies"] == []
+    replied = internal(client, conversation, "adviser-messages", adviser="Sam", text="Hi, it's Sam")
+    assert replied.status_code == 200
+
+    messages = chat.transcript()["messages"]
+    joined = next(m for m in messages if m["topic"] == "adviser_joined")
+    assert joined["author"] == "system" and "Sam" in joined["text"]
+    last = messages[-1]
+    assert (last["author"], last["author_name"], last["text"]) == ("adviser", "Sam", "Hi, it's Sam")
+    with client.app.state.sessions() as session:
+        waiting = session.scalars(
+            select(Message).where(Message.text == "hello is anyone there")
+        ).one()
+        assert waiting.status == "for_adviser"
+
+    # A second adviser cannot answer the same young person, nor write without holding it.
+    assert internal(client, conversation, "hold", adviser="Alex").status_code == 409
+    assert (
+        internal(client, conversation, "adviser-messages", adviser="Alex", text="Hi").status_code
+        == 409
+    )
+    assert internal(client, conversation, "hand-back", adviser="Sam").status_code == 200
+    assert chat.transcript()["with_adviser"] is False
+    assert chat.transcript()["messages"][-1]["topic"] == "adviser_left"
+    # Back with the assistant (still down): the holding reply again.
+    assert [r["topic"] for r in chat.say("thanks")["replies"]] == ["holding"]
+
+
+def test_the_event_stream_brings_the_advisers_message_and_only_what_is_new(
+    client: TestClient,
+) -> None:
+    chat = Chat(client)
+    first = chat.say("hello")["replies"][0]["id"]
+    conversation = conversation_of(chat)
+    internal(client, conversation, "hold", adviser="Sam")
+    internal(client, conversation, "adviser-messages", adviser="Sam", text="Hi, it's Sam")
+
+    events = chat.events(after=first)
+    assert [e for e, _ in events] == ["message", "message"]
+    assert [m["author"] for _, m in events] == ["system", "adviser"]
+    assert events[1][1]["author_name"] == "Sam"
+    assert all(m["id"] > first for _, m in events)
+    # The young person's own messages are not echoed back on the stream.
+    assert all(m["author"] != "young_person" for _, m in chat.events())
+
+
+def test_an_adviser_reply_to_an_sms_conversation_is_queued_as_a_text_from_the_council_number(
+    client: TestClient,
+) -> None:
+    with transaction(client.app.state.sessions) as session:
+        conversation = open_conversation(
+            session, sms_contact(session, "+447700900555"), "lancashire"
+        )
+        record_inbound_sms(session, conversation, "help", "SM" + "1" * 32, "+447700900100")
+        conversation_id = conversation.id
+    assert internal(client, conversation_id, "hold", adviser="Sam").status_code == 200
+    internal(client, conversation_id, "adviser-messages", adviser="Sam", text="Hi, it's Sam")
+    with client.app.state.sessions() as session:
+        texts = session.scalars(
+            select(Message).where(Message.direction == "out").order_by(Message.id)
+        ).all()
+        assert [(t.author, t.council_number) for t in texts] == [
+            ("system", "+447700900100"),
+            ("adviser", "+447700900100"),
+        ]
+        assert texts[1].status in ("queued", "sending")  # Twilio is down: it waits in the outbox
+        assert session.get_one(Conversation, conversation_id).held_by == "Sam"
+
+
+def test_taking_over_an_unknown_conversation_is_404(client: TestClient) -> None:
+    assert internal(client, "nope", "hold", adviser="Sam").status_code == 404
+    assert (
+        client.post("/internal/conversations/nope/hold", json={"adviser": "Sam"}).status_code == 401
+    )
+
+
+# Which websites may use a council's chat
+
+
+def test_only_the_councils_own_websites_may_start_its_chat(client: TestClient) -> None:
+    def start(origin: str) -> int:
+        return client.post(
+            "/api/chat/sessions", json={"council": "lancashire"}, headers={"Origin": origin}
+        ).status_code
+
+    assert start("https://www.lancashire.gov.uk") == 201
+    assert start("http://testserver") == 201  # the service's own demo page
+    assert start("https://northbridge.example.org") == 403  # another council's site
+    assert start("https://evil.example") == 403
+
+
+def test_browsers_on_a_council_website_may_call_the_api_and_others_may_not(
+    client: TestClient,
+) -> None:
+    def preflight(origin: str) -> dict:
+        return client.options(
+            "/api/chat/sessions",
+            headers={
+                "Origin": origin,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "content-type,authorization",
+            },
+        ).headers
+
+    allowed = preflight("https://www.lancashire.gov.uk")
+    assert allowed["access-control-allow-origin"] == "https://www.lancashire.gov.uk"
+    assert "access-control-allow-origin" not in preflight("https://evil.example")
+
+
+# The widget's files and the demo page
+
+
+def test_the_widget_and_its_styles_are_served_for_any_site_to_load(client: TestClient) -> None:
+    script = client.get("/widget.js")
+    assert script.status_code == 200
+    assert script.headers["content-type"].startswith("text/javascript")
+    assert script.headers["cross-origin-resource-policy"] == "cross-origin"
+    assert "attachShadow" in script.text
+    assert client.get("/widget.css").headers["content-type"].startswith("text/css")
+
+
+def test_the_demo_page_embeds_the_widget_under_a_strict_content_security_policy(
+    client: TestClient,
+) -> None:
+    page = client.get("/demo/northbridge")
+    assert page.status_code == 200
+    assert '<script src="/widget.js" data-council="northbridge" async></script>' in page.text
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "connect-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert client.get("/demo/housing-council").status_code == 404
+    assert client.get("/demo/lancashire/housing").status_code == 200
+    assert client.get("/", follow_redirects=False).headers["location"] == "/demo/lancashire"
