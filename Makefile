@@ -34,6 +34,7 @@ run: setup
 
 test: setup lint check-knowledge validate rasa-test bot-unit
 	@scripts/ensure-postgres.sh
+	@scripts/ensure-chromium.sh
 	$(PY) -m pytest
 
 # Conversation evaluation over the web chat contract; starts its own assistant.
@@ -114,6 +115,7 @@ unit: .venv/.synced generate
 
 integration: setup
 	@scripts/ensure-postgres.sh
+	@scripts/ensure-chromium.sh
 	$(PY) -m pytest tests -m integration
 
 clean:

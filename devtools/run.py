@@ -42,6 +42,8 @@ def main() -> int:
             f"""
 The care leavers' assistant is running.
 
+  Demo council page with the web chat     {base}/demo/lancashire
+                                          {base}/demo/northbridge
   Service (web chat API, Twilio webhook)  {base}
     API docs                              {base}/docs
     readiness                             {base}/ready

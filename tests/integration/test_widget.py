@@ -1,0 +1,261 @@
+"""The web chat widget in a real browser (Debian's Chromium, driven by Playwright), on the
+demo council page, against the whole running assistant: as a young person would use it by
+keyboard, mouse and small screen, with axe-core checking WCAG 2.2 AA. A screenshot of the
+widget is saved in build/test-artifacts/."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from sqlalchemy import select
+
+from sms_gateway.models import Escalation, WebSession
+from tests.integration.conftest import INTERNAL_TOKEN, RunningService
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "build" / "test-artifacts"
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+STORE_KEY = "care-leavers-chat:lancashire"
+EXIT_URL = "https://www.bbc.co.uk/weather"
+NEUTRAL_PAGE = "<title>Weather</title><h1>Weather</h1>"
+QUESTION = "can I stay with my foster carers after 18"
+
+# One browser on one database is enough: the service's storage is tested on both elsewhere.
+pytestmark = pytest.mark.parametrize("service", ["sqlite"], indirect=True)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            "Chromium is not installed: `make test` installs it (apt-get install chromium)."
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, service: RunningService) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    # No internet here: the quick-exit site is answered locally, as a neutral page.
+    page.route(
+        re.compile(r"https://www\.bbc\.co\.uk/.*"),
+        lambda route: route.fulfill(
+            body="<title>Weather</title><h1>Weather</h1>", content_type="text/html"
+        ),
+    )
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{service.base_url}/demo/lancashire")
+    yield page
+    # A content security policy violation or a script error shows up here.
+    assert not errors, errors
+    context.close()
+
+
+def widget(page: Page) -> Locator:
+    return page.locator("#care-leavers-chat")
+
+
+def focused_in_widget(page: Page) -> str:
+    """The class of the element focused inside the widget's shadow root ("" if none)."""
+    return page.evaluate(
+        """() => {
+            const host = document.getElementById("care-leavers-chat");
+            if (document.activeElement !== host) return "";
+            const inner = host.shadowRoot.activeElement;
+            return inner ? (inner.className || inner.id || inner.tagName) : "";
+        }"""
+    )
+
+
+def open_by_keyboard(page: Page) -> None:
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        if focused_in_widget(page) == "launcher":
+            break
+    assert focused_in_widget(page) == "launcher", "the launcher is not reachable by Tab"
+    page.keyboard.press("Enter")
+    expect(widget(page).get_by_role("dialog", name="Leaving care help")).to_be_visible()
+    assert focused_in_widget(page) == "message"  # focus moved into the chat
+
+
+def ask(page: Page, text: str) -> None:
+    page.keyboard.type(text)
+    page.keyboard.press("Enter")
+
+
+def last_answer(page: Page) -> Locator:
+    answers = widget(page).locator(".message.from-bot")
+    expect(answers.first).to_be_visible(timeout=30_000)
+    return answers.last
+
+
+def no_violations(page: Page, where: str) -> None:
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_AA}})
+    assert results.violations_count == 0, f"{where}:\n{results.generate_report()}"
+
+
+def conversation_of_page(page: Page, service: RunningService) -> str:
+    stored = json.loads(page.evaluate(f"sessionStorage.getItem({STORE_KEY!r})"))
+    with service.engine.connect() as connection:
+        return connection.execute(
+            select(WebSession.conversation_id).where(WebSession.id == stored["id"])
+        ).scalar_one()
+
+
+def adviser(service: RunningService, conversation: str, action: str, **body: str) -> None:
+    response = httpx.post(
+        f"{service.base_url}/internal/conversations/{conversation}/{action}",
+        json=body,
+        headers={"Authorization": f"Bearer {INTERNAL_TOKEN}"},
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_by_keyboard_a_question_gets_an_answer_with_its_sources_as_links(page: Page) -> None:
+    no_violations(page, "closed")
+    open_by_keyboard(page)
+    no_violations(page, "open, empty")
+    ask(page, QUESTION)
+    answer = last_answer(page)
+    expect(answer).to_contain_text("Staying Put", ignore_case=True)
+    source = answer.locator(".sources a").first
+    expect(source).to_have_attribute("href", re.compile(r"^https://"))
+    # The young person's message and the answer are in the live log screen readers follow.
+    log = widget(page).get_by_role("log", name="Conversation")
+    expect(log).to_contain_text(QUESTION)
+    no_violations(page, "open, with an answer")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "widget.png")
+    # Escape closes the chat and gives focus back to the launcher.
+    page.keyboard.press("Escape")
+    expect(widget(page).get_by_role("dialog")).to_be_hidden()
+    assert focused_in_widget(page) == "launcher"
+
+
+def test_options_are_buttons_and_a_person_is_always_one_button_away(
+    page: Page, service: RunningService
+) -> None:
+    widget(page).get_by_role("button", name="Chat: ask about leaving care").click()
+    widget(page).get_by_role("button", name="Talk to a person").click()
+    answer = last_answer(page)
+    expect(answer).to_contain_text("team", ignore_case=True)
+    conversation = conversation_of_page(page, service)
+    with service.engine.connect() as connection:
+        reasons = (
+            connection.execute(
+                select(Escalation.reason).where(Escalation.conversation_id == conversation)
+            )
+            .scalars()
+            .all()
+        )
+    assert reasons == ["asked_for_person"]
+
+
+def test_an_advisers_message_arrives_live_marked_as_from_a_person(
+    page: Page, service: RunningService
+) -> None:
+    widget(page).get_by_role("button", name="Chat: ask about leaving care").click()
+    ask(page, QUESTION)
+    last_answer(page)
+    conversation = conversation_of_page(page, service)
+    greeting = "Hi, it's Sam. How are you?"
+
+    adviser(service, conversation, "hold", adviser="Sam")
+    adviser(
+        service, conversation, "adviser-messages", adviser="Sam", text="Hi, it's Sam. How are you?"
+    )
+
+    person = widget(page).locator(".message.from-adviser")
+    expect(person).to_contain_text(greeting, timeout=10_000)
+    expect(person).to_contain_text("Sam, leaving care team (a person)")
+    expect(widget(page).get_by_role("status")).to_have_text("New message from Sam")
+    page.screenshot(path=ARTIFACTS / "widget-adviser.png")
+
+
+def test_the_chat_follows_the_young_person_to_another_page_and_end_chat_clears_it(
+    page: Page, service: RunningService
+) -> None:
+    widget(page).get_by_role("button", name="Chat: ask about leaving care").click()
+    ask(page, QUESTION)
+    last_answer(page)
+    page.get_by_role("link", name="Housing help").first.click()
+    expect(page).to_have_url(re.compile(r"/demo/lancashire/housing$"))
+    # Open where it was, with the conversation fetched again from the service...
+    expect(widget(page).get_by_role("log")).to_contain_text(QUESTION)
+    expect(widget(page).locator(".message.from-bot").first).to_be_visible()
+    # ...while the browser keeps only the session (no transcript, nothing in localStorage).
+    stored = page.evaluate(f"sessionStorage.getItem({STORE_KEY!r})")
+    assert "foster" not in stored and set(json.loads(stored)) == {"id", "token", "open"}
+    assert page.evaluate("localStorage.length") == 0
+
+    session_id = json.loads(stored)["id"]
+    token = json.loads(stored)["token"]
+    widget(page).get_by_role("button", name="End chat").click()
+    expect(widget(page).get_by_role("log")).not_to_contain_text(QUESTION)
+    assert page.evaluate(f"sessionStorage.getItem({STORE_KEY!r})") is None
+    gone = httpx.get(
+        f"{service.base_url}/api/chat/sessions/{session_id}/messages",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert gone.status_code == 404
+
+
+def test_quick_exit_leaves_at_once_and_the_back_button_does_not_return(page: Page) -> None:
+    widget(page).get_by_role("button", name="Chat: ask about leaving care").click()
+    widget(page).get_by_role("button", name="Quick exit").click()
+    expect(page).to_have_url(EXIT_URL)
+    page.go_back()
+    assert "/demo/" not in page.url
+
+
+def test_on_a_320px_phone_it_fills_the_screen_without_sideways_scrolling(
+    browser: Browser, service: RunningService
+) -> None:
+    context = browser.new_context(viewport={"width": 320, "height": 640}, reduced_motion="reduce")
+    page = context.new_page()
+    page.goto(f"{service.base_url}/demo/lancashire")
+    widget(page).get_by_role("button", name="Chat: ask about leaving care").click()
+    dialog = widget(page).get_by_role("dialog")
+    box = dialog.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= 320
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    # Every control is at least 24 by 24 CSS pixels (WCAG 2.5.8).
+    for button in widget(page).get_by_role("button").all():
+        if button.is_visible():
+            size = button.bounding_box()
+            assert size and size["width"] >= 24 and size["height"] >= 24, button.inner_text()
+    # Reduced motion: the typing dots do not move.
+    animation = page.evaluate(
+        """() => getComputedStyle(document.getElementById("care-leavers-chat")
+              .shadowRoot.querySelector(".typing .dot")).animationName"""
+    )
+    assert animation == "none"
+    no_violations(page, "320px")
+    context.close()
+
+
+def test_the_pages_own_styles_do_not_reach_into_the_widget(page: Page) -> None:
+    # demo.css sets letter-spacing on every button and a 10px root font size.
+    spacing, size = page.evaluate(
+        """() => {
+            const launcher = document.getElementById("care-leavers-chat")
+                .shadowRoot.querySelector(".launcher");
+            const style = getComputedStyle(launcher);
+            return [style.letterSpacing, parseFloat(style.fontSize)];
+        }"""
+    )
+    assert spacing == "normal"
+    assert size >= 16
