@@ -77,6 +77,12 @@ def demo_css() -> Response:
     return Response(_asset("demo.css"), media_type="text/css", headers=ASSET_HEADERS)
 
 
+@router.get("/favicon.ico", include_in_schema=False)
+def no_favicon() -> Response:
+    # Browsers ask for it on the demo page; say there is none rather than 404.
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
 @router.get("/", include_in_schema=False)
 @router.get("/demo", include_in_schema=False)
 def demo_index(request: Request) -> RedirectResponse:

@@ -55,10 +55,9 @@
   const closeButton = el("button", {
     type: "button", class: "close", "aria-label": "Close chat",
   }, el("span", { "aria-hidden": "true", text: "\u00D7" }));
-  const intro = el("p", { class: "intro", id: "panel-intro" },
-    "An automatic assistant answers here. People from the leaving care team read chats " +
-    "that need them. In danger now? Call 999. ",
-    el("span", { text: "Quick exit leaves this site at once." }));
+  const intro = el("p", { class: "intro", id: "panel-intro",
+    text: "An automatic assistant answers; the leaving care team reads chats that need " +
+      "them. In danger now? Call 999." });
   const log = el("div", {
     class: "log", role: "log", "aria-live": "polite", "aria-relevant": "additions",
     "aria-label": "Conversation", tabindex: "0",
