@@ -113,6 +113,11 @@ class Settings(BaseSettings):
         description="Longest life of one web chat event stream; the widget reconnects from "
         "the last message it saw, so nothing is missed.",
     )
+    shutdown_grace_seconds: int = Field(
+        5,
+        description="On shutdown, how long requests in progress get to finish before open "
+        "web chat streams are closed (the widget reconnects).",
+    )
     log_level: str = Field("INFO", description="Log level of the service.")
 
     def keywords(self, kind: str) -> frozenset[str]:

@@ -17,6 +17,14 @@ from contextlib import contextmanager
 class LiveUpdates:
     def __init__(self) -> None:
         self._listeners: defaultdict[str, set[asyncio.Event]] = defaultdict(set)
+        # Set when the service is shutting down: streams end cleanly so it is not held up.
+        self.closing = False
+
+    def close_all(self) -> None:
+        self.closing = True
+        for listeners in self._listeners.values():
+            for event in listeners:
+                event.set()
 
     def notify(self, conversation_id: str) -> None:
         for event in self._listeners.get(conversation_id, ()):

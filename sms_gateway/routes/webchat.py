@@ -236,8 +236,9 @@ def events(
         closes_at = loop.time() + settings.web_chat_stream_seconds
         quiet_since = loop.time()
         yield f"retry: {int(settings.web_chat_poll_seconds * 1000)}\n\n"
-        with request.app.state.live.listen(conversation_id) as changed:
-            while loop.time() < closes_at:
+        live = request.app.state.live
+        with live.listen(conversation_id) as changed:
+            while loop.time() < closes_at and not live.closing:
                 changed.clear()
                 messages, open_ = await run_in_threadpool(look, last)
                 for message in messages:

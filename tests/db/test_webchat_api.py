@@ -6,6 +6,8 @@ files and demo page."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -285,3 +287,20 @@ def test_the_demo_page_embeds_the_widget_under_a_strict_content_security_policy(
     assert client.get("/demo/housing-council").status_code == 404
     assert client.get("/demo/lancashire/housing").status_code == 200
     assert client.get("/", follow_redirects=False).headers["location"] == "/demo/lancashire"
+
+
+def test_open_event_streams_end_when_the_service_shuts_down(database_url: str) -> None:
+    """Uvicorn waits for open connections before stopping: streams must end on the signal,
+    or a restart would hang for as long as any young person has the chat open."""
+    settings = Settings(database_url=database_url, rasa_url=DOWN, web_chat_stream_seconds=600)
+    with TestClient(create_app(settings)) as client:
+        chat = Chat(client)
+        started = time.monotonic()
+        timer = threading.Timer(0.5, lambda: client.portal.call(client.app.state.live.close_all))
+        timer.start()
+        with client.stream(
+            "GET", f"/api/chat/sessions/{chat.id}/events", headers=chat.auth
+        ) as response:
+            lines = list(response.iter_lines())
+        assert time.monotonic() - started < 10
+        assert not any(line.startswith("event: end") for line in lines)  # the chat goes on
