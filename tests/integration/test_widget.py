@@ -153,13 +153,10 @@ def test_by_keyboard_a_question_gets_an_answer_with_its_sources_as_links(page: P
     assert focused_in_widget(page) == "launcher"
 
 
-def test_options_are_buttons_and_a_person_is_always_one_button_away(
-    page: Page, service: RunningService
-) -> None:
+def test_talk_to_a_person_is_always_one_button_away(page: Page, service: RunningService) -> None:
     widget(page).get_by_role("button", name="Chat: ask about leaving care").click()
     widget(page).get_by_role("button", name="Talk to a person").click()
-    answer = last_answer(page)
-    expect(answer).to_contain_text("team", ignore_case=True)
+    expect(last_answer(page)).to_contain_text("team", ignore_case=True)
     conversation = conversation_of_page(page, service)
     with service.engine.connect() as connection:
         reasons = (
@@ -170,6 +167,23 @@ def test_options_are_buttons_and_a_person_is_always_one_button_away(
             .all()
         )
     assert reasons == ["asked_for_person"]
+
+
+def test_when_the_assistant_is_unsure_its_options_are_buttons(page: Page) -> None:
+    widget(page).get_by_role("button", name="Chat: ask about leaving care").click()
+    ask(page, "blorp")
+    expect(widget(page).locator(".message.from-bot")).to_have_count(1, timeout=30_000)
+    ask(page, "zzzz blorp")
+    expect(widget(page).locator(".message.from-bot")).to_have_count(2, timeout=30_000)
+    options = widget(page).get_by_role("group", name="Choose one").last
+    buttons = options.get_by_role("button")
+    expect(buttons.first).to_be_visible()
+    assert buttons.count() >= 2
+    chosen = buttons.first.inner_text()
+    buttons.first.click()
+    # The choice shows as the young person's message and the assistant answers it.
+    expect(widget(page).locator(".message.from-young_person").last).to_contain_text(chosen)
+    expect(widget(page).locator(".message.from-bot")).to_have_count(3, timeout=30_000)
 
 
 def test_an_advisers_message_arrives_live_marked_as_from_a_person(
