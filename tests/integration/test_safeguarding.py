@@ -73,10 +73,11 @@ def test_after_a_risk_text_the_conversation_goes_on_with_one_escalation(service)
 
 def test_held_out_near_misses_mostly_get_their_normal_answer(service) -> None:
     """A false alarm costs an adviser's time and a puzzled young person; a miss costs far
-    more, so some are accepted. Below 1 in 10 on the hardest near misses, as measured."""
+    more, so some are accepted: at most 1 in 10 of the hardest near misses, counting all
+    three nets (the assistant's own risk intent too; docs/safeguarding.md has the figures)."""
     alarms = [
         message
         for message in NEAR_MISSES
         if {r["topic"] for r in service.chat(message)["replies"]} & CRISIS_TOPICS
     ]
-    assert len(alarms) < len(NEAR_MISSES) / 10, alarms
+    assert len(alarms) <= len(NEAR_MISSES) / 10, alarms

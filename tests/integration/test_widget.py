@@ -243,10 +243,20 @@ def test_quick_exit_leaves_at_once_and_the_back_button_does_not_return(page: Pag
     assert "/demo/" not in page.url
 
 
-def test_on_a_320px_phone_it_fills_the_screen_without_sideways_scrolling(
-    browser: Browser, service: RunningService
+@pytest.mark.parametrize(
+    "height",
+    [
+        pytest.param(640, id="phone"),
+        # A 1280 by 1024 screen at 400% zoom is 320 by 256 CSS pixels (WCAG 1.4.10).
+        pytest.param(256, id="400%-zoom"),
+    ],
+)
+def test_at_320px_wide_it_fills_the_screen_and_works_without_sideways_scrolling(
+    browser: Browser, service: RunningService, height: int
 ) -> None:
-    context = browser.new_context(viewport={"width": 320, "height": 640}, reduced_motion="reduce")
+    context = browser.new_context(
+        viewport={"width": 320, "height": height}, reduced_motion="reduce"
+    )
     page = context.new_page()
     page.goto(f"{service.base_url}/demo/lancashire")
     widget(page).get_by_role("button", name="Chat: ask about leaving care").click()
@@ -254,6 +264,13 @@ def test_on_a_320px_phone_it_fills_the_screen_without_sideways_scrolling(
     box = dialog.bounding_box()
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= 320
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    # Everything can still be reached and used: ask a question and get the answer.
+    ask(page, QUESTION)
+    expect(last_answer(page)).to_contain_text("Staying Put", ignore_case=True)
+    for name in ("Send", "Talk to a person", "End chat", "Quick exit"):
+        control = widget(page).get_by_role("button", name=name)
+        control.scroll_into_view_if_needed()
+        expect(control).to_be_in_viewport()
     # Every control is at least 24 by 24 CSS pixels (WCAG 2.5.8).
     for button in widget(page).get_by_role("button").all():
         if button.is_visible():
