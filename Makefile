@@ -70,7 +70,7 @@ $(SPACY_PIPELINE): bot/scripts/build_spacy_pipeline.py bot/.venv/.synced
 	@touch $@
 
 # The safeguarding classifier, trained on the labelled sets (about 15 s; cached by content).
-$(SAFEGUARDING_MODEL): .venv/.synced $(wildcard eval/safeguarding-*.yml) \
+$(SAFEGUARDING_MODEL): .venv/.synced $(wildcard eval/safeguarding-*.yml bot/data/*.yml knowledge/articles/*.yml) \
 		sms_gateway/safeguarding/classifier.py sms_gateway/safeguarding/screen.py
 	@echo "==> Safeguarding classifier"
 	$(PY) -m sms_gateway.safeguarding.classifier

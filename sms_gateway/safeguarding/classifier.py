@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import random
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,12 +30,16 @@ logger = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[2]
 LABELLED_SETS = sorted((ROOT / "eval").glob("safeguarding-*.yml"))
 MODEL_DIR = ROOT / "build" / "safeguarding-classifier"
+# The assistant's hand-written NLU examples (bot/data/generated is knowledge/, read directly).
+BOT_TRAINING = [ROOT / "bot" / "data" / "nlu.yml", ROOT / "bot" / "data" / "conversation.yml"]
+ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")  # "[17](age)" -> "17"
 ORDINARY = "ordinary"
 # A message is possible risk when the classifier gives "ordinary" less than this. Chosen on
-# the held-out sets (docs/safeguarding.md): lower catches little more and alarms far more.
-THRESHOLD = 0.5
+# held-out 4 with the classifier trained on the other sets (docs/safeguarding.md): 0.45 keeps
+# recall where 0.5 lost it, while a word it has never seen (about 0.34) is not an alarm.
+THRESHOLD = 0.45
 EPOCHS, BATCH, DROPOUT, SEED = 20, 16, 0.2, 0
-VERSION = 2  # bump when training changes, so cached models are rebuilt
+VERSION = 3  # bump when training changes, so cached models are rebuilt
 
 Prepare = Callable[[str], str]
 
@@ -57,10 +62,26 @@ def assistant_questions() -> list[tuple[str, str]]:
     ]
 
 
+def assistant_conversation() -> list[tuple[str, str]]:
+    """The assistant's hand-written examples of every intent but `risk` ("no", "yes", "17",
+    "get me a person"), as ordinary messages. Without them a short reply the labelled sets
+    lack ("no", "stuff", a typo) was left to the classifier's prior, which leans to risk."""
+    messages = []
+    for path in BOT_TRAINING:
+        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
+            if "intent" not in block or block["intent"] == "risk":
+                continue
+            for line in block.get("examples", "").splitlines():
+                example = ANNOTATION.sub(r"\1", line.strip().removeprefix("- ").strip())
+                if example:
+                    messages.append((example, ORDINARY))
+    return messages
+
+
 def labelled_messages(sets: Iterable[Path]) -> list[tuple[str, str]]:
     """(message, category or "ordinary") from each labelled set, in file order, then the
-    assistant's example questions."""
-    messages = assistant_questions()
+    assistant's example questions and conversational examples."""
+    messages = assistant_questions() + assistant_conversation()
     for path in sets:
         cases = yaml.safe_load(path.read_text(encoding="utf-8"))
         for category, texts in cases["risk"].items():

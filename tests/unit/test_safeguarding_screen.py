@@ -93,6 +93,17 @@ def test_false_alarms_on_ordinary_messages_stay_below_3_percent(safeguard) -> No
     assert len(alarms) / len(ordinary) < 0.03, alarms
 
 
+@pytest.mark.parametrize(
+    "message", ["no", "yes", "ok", "hmm", "thing", "idk", "maybe", "blorp", "asdf", "2", "17"]
+)
+def test_a_short_reply_or_a_word_the_classifier_never_saw_is_not_an_alarm(
+    safeguard, message
+) -> None:
+    """Such messages carry no evidence either way; an urgent escalation for every "no" or
+    typo would bury the real ones (the classifier's prior once leaned to risk)."""
+    assert safeguard.check(message) is None
+
+
 def test_a_councils_own_phrases_alert_for_that_council_only() -> None:
     _, councils = knowledge_base()
     screen = screen_for(councils.values())
