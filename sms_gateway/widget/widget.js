@@ -166,8 +166,9 @@
   }
 
   function showMessage(message) {
+    // Returns the new bubble (null if it was on screen already).
     if (message.id != null) {
-      if (shown.has(message.id)) return;
+      if (shown.has(message.id)) return null;
       shown.add(message.id);
       if (message.author !== "young_person") lastOutgoingId = Math.max(lastOutgoingId, message.id);
     }
@@ -198,7 +199,13 @@
       bubble.append(group);
     }
     log.append(bubble);
-    log.scrollTop = log.scrollHeight;
+    if (mine) log.scrollTop = log.scrollHeight;
+    return bubble;
+  }
+
+  function scrollToStartOf(bubble) {
+    // A long answer is read from its first line, not its last.
+    if (bubble) log.scrollTop = Math.max(0, bubble.offsetTop - 8);
   }
 
   function showNote(text) {
@@ -227,7 +234,8 @@
         await ensureSession();
         const answer = await api("POST", `/sessions/${chat.id}/messages`, { text: clean });
         shown.add(answer.message_id);
-        for (const reply of answer.replies) showMessage(reply);
+        const bubbles = answer.replies.map(showMessage).filter(Boolean);
+        scrollToStartOf(bubbles[0]);
         status.textContent = answer.replies.length ? "New reply" : "";
       } catch (error) {
         if (error.status === 404) {
@@ -307,9 +315,9 @@
         if (event === "end") return true;
         if (event === "message" && data) {
           const message = JSON.parse(data);
-          const fresh = !shown.has(message.id);
-          showMessage(message);
-          if (fresh && message.author === "adviser") {
+          const bubble = showMessage(message);
+          scrollToStartOf(bubble);
+          if (bubble && message.author === "adviser") {
             status.textContent = `New message from ${message.author_name || "an adviser"}`;
           }
         }
@@ -394,6 +402,7 @@
     try {
       const transcript = await api("GET", `/sessions/${chat.id}/messages`);
       for (const message of transcript.messages) showMessage(message);
+      log.scrollTop = log.scrollHeight;
       if (chat.open) open(false); // reopen where it was, without moving focus
       listen();
     } catch (error) {
