@@ -17,6 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -234,3 +235,23 @@ class Callback(Base):
     cancelled_at: Mapped[dt.datetime | None]
 
     conversation: Mapped[Conversation] = relationship(back_populates="callbacks")
+
+
+class Account(Base):
+    """A person at a council who uses the adviser console. Belongs to exactly one council and
+    sees only that council's conversations, callbacks and reports."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    council_id: Mapped[str] = mapped_column(String(64), index=True)
+    # Stored lower-case; unique across councils, so a login names one account.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(64))  # shown to young people: a first name
+    role: Mapped[str] = mapped_column(String(16))  # "adviser" | "manager" | "admin"
+    password_hash: Mapped[str] = mapped_column(String(255))  # argon2id, with its parameters
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[dt.datetime | None]
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[dt.datetime | None]
