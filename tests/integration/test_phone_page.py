@@ -9,7 +9,10 @@ from playwright.sync_api import Browser, expect
 
 from tests.integration.conftest import RunningService
 
-pytestmark = pytest.mark.parametrize("service", ["sqlite"], indirect=True)
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.parametrize("service", ["sqlite"], indirect=True),
+]
 
 
 def test_a_text_from_the_phone_page_gets_the_assistants_answer_delivered(

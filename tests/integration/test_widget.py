@@ -32,7 +32,10 @@ document.addEventListener("securitypolicyviolation", (e) => window.cspViolations
 QUESTION = "can I stay with my foster carers after 18"
 
 # One browser on one database is enough: the service's storage is tested on both elsewhere.
-pytestmark = pytest.mark.parametrize("service", ["sqlite"], indirect=True)
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.parametrize("service", ["sqlite"], indirect=True),
+]
 
 
 @pytest.fixture
