@@ -1,0 +1,1 @@
+"""The adviser console: accounts' sessions, and (to come) the inbox, conversations and callbacks."""
