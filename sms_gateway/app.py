@@ -15,6 +15,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from sms_gateway import migrate
 from sms_gateway.assistant import AssistantClient
 from sms_gateway.config import Settings, get_settings
+from sms_gateway.console import routes as console
 from sms_gateway.councils import CouncilDirectory
 from sms_gateway.db import make_engine, make_session_factory
 from sms_gateway.flow import MessageFlow
@@ -107,5 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(twilio_webhook.router)
     app.include_router(internal.router)
     app.include_router(handover.router)
+    app.include_router(console.router)
+    app.mount("/console/static", console.static, name="console-static")
     app.add_exception_handler(RequestValidationError, internal.validation_error)
     return app
