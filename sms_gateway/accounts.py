@@ -22,7 +22,7 @@ from typing import Literal, get_args
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -97,9 +97,8 @@ def authenticate(
     """The account if the password is right and it is not locked. Counts failures (the
     caller commits), and locks the account after MAX_FAILED_LOGINS in a row."""
     now = now or utcnow()
-    account = session.scalars(
-        select(Account).where(func.lower(Account.email) == email.strip().lower())
-    ).first()
+    # Emails are stored lower-case (create_account), so the unique index answers this.
+    account = session.scalars(select(Account).where(Account.email == email.strip().lower())).first()
     if account is None or not account.active:
         _verify(_DUMMY_HASH, password)
         return Login(None)

@@ -191,7 +191,9 @@ class MessageFlow:
                 finding.found_by,
                 finding.category,
             )
-            stored = self.send(session, conversation, [reply], author="system")
+            stored = self.send(
+                session, conversation, [reply], "system", council_number=inbound.council_number
+            )
         self._live.notify(conversation.id)
         return stored, not sure
 
@@ -207,16 +209,17 @@ class MessageFlow:
         replies: Iterable[BotReply],
         author: str,
         author_name: str | None = None,
+        council_number: str | None = None,
     ) -> list[Message]:
         """Store messages from us (not the assistant's answers) for the conversation's
-        channel: SMS go to the outbox, from the council number the young person last
-        texted; web messages are delivered by the chat's live stream."""
+        channel: SMS go to the outbox, from `council_number` (by default the council number
+        the young person last texted); web messages are delivered by the chat's live stream."""
         if conversation.channel == "sms":
             return self.queue_sms(
                 session,
                 conversation,
                 replies,
-                _last_council_number(session, conversation),
+                council_number or _last_council_number(session, conversation),
                 author,
                 author_name,
             )
