@@ -12,16 +12,15 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 
-from sms_gateway import migrate
+from sms_gateway import console, migrate
 from sms_gateway.assistant import AssistantClient
 from sms_gateway.config import Settings, get_settings
-from sms_gateway.console import routes as console
 from sms_gateway.councils import CouncilDirectory
 from sms_gateway.db import make_engine, make_session_factory
 from sms_gateway.flow import MessageFlow
 from sms_gateway.live import LiveUpdates
 from sms_gateway.outbox import Outbox, OutboxSettings
-from sms_gateway.routes import handover, health, internal, twilio_webhook, webchat, widget
+from sms_gateway.routes import health, internal, twilio_webhook, webchat, widget
 from sms_gateway.safeguarding.check import safeguard_for
 from sms_gateway.twilio_api import TwilioMessagesAPI
 
@@ -107,8 +106,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(widget.router)
     app.include_router(twilio_webhook.router)
     app.include_router(internal.router)
-    app.include_router(handover.router)
-    app.include_router(console.router)
-    app.mount("/console/static", console.static, name="console-static")
+    console.install(app)
     app.add_exception_handler(RequestValidationError, internal.validation_error)
     return app

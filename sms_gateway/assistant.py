@@ -23,6 +23,24 @@ class BotReply:
     # Numbered choices ({"number", "title", "reply"}): buttons on the web; by SMS the text
     # already lists them and the young person replies with the number.
     options: list[dict[str, Any]] = field(default_factory=list)
+    # What the assistant understood the young person's message as, when it says.
+    understood: Understood | None = None
+
+
+@dataclass(frozen=True)
+class Understood:
+    intent: str
+    confidence: float
+
+
+def _understood(raw: Any) -> Understood | None:
+    if not isinstance(raw, dict) or not isinstance(raw.get("intent"), str):
+        return None
+    try:
+        confidence = float(raw.get("confidence", 0.0))
+    except (TypeError, ValueError):
+        return None
+    return Understood(raw["intent"][:64], min(max(confidence, 0.0), 1.0))
 
 
 def parse_replies(payload: Any) -> list[BotReply]:
@@ -40,6 +58,7 @@ def parse_replies(payload: Any) -> list[BotReply]:
                     topic=custom.get("topic"),
                     sources=list(custom.get("sources") or []),
                     options=_options(custom.get("options")),
+                    understood=_understood(custom.get("understood")),
                 )
             )
         elif isinstance(item, dict) and item.get("text"):

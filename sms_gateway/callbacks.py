@@ -76,7 +76,7 @@ def _phone(conversation: Conversation, raw: str | None) -> str | None:
         raise InvalidCallback(str(error)) from None
 
 
-def _window(start: dt.datetime, end: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+def checked_window(start: dt.datetime, end: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     if start.tzinfo is None or end.tzinfo is None:
         raise InvalidCallback("window_start and window_end need a time zone")
     start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
@@ -98,7 +98,7 @@ def book_callback(
     existing = booked_callback(session, conversation.id)
     if existing is not None:
         raise AlreadyBooked(existing.reference)
-    start, end = _window(window_start, window_end)
+    start, end = checked_window(window_start, window_end)
     number = _phone(conversation, phone)
     for _ in range(REFERENCE_ATTEMPTS):
         callback = Callback(
@@ -130,7 +130,7 @@ def change_callback(
     """Change a booked callback. Raises CallbackClosed or InvalidCallback."""
     if callback.status != "booked":
         raise CallbackClosed(callback.reference)
-    start, end = _window(
+    start, end = checked_window(
         changes.get("window_start", as_utc(callback.window_start)),
         changes.get("window_end", as_utc(callback.window_end)),
     )

@@ -177,6 +177,7 @@ class MessageFlow:
             raise_escalation(session, conversation, "risk", urgent=True, category=finding.category)
             conversation.flagged_at = conversation.flagged_at or utcnow()
             conversation.flag_reason = conversation.flag_reason or finding.category
+            inbound.risk_found_by, inbound.risk_evidence = finding.found_by, finding.evidence[:200]
             if sure:
                 inbound.status = "risk"
             else:
@@ -327,6 +328,9 @@ class MessageFlow:
             inbound = session.get_one(Message, message_id)
             if replies:
                 inbound.status = "answered"
+                understood = next((r.understood for r in replies if r.understood), None)
+                if understood:
+                    inbound.intent, inbound.confidence = understood.intent, understood.confidence
                 if inbound.topic == CHECKED_IN:
                     # The check-in gave the crisis contacts; the assistant's own crisis
                     # reply (its risk intent) would repeat them. Its escalation joins ours.

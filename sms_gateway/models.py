@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     String,
@@ -82,8 +83,13 @@ class Conversation(Base):
     flag_reason: Mapped[str | None] = mapped_column(String(32))
     # While an adviser holds the conversation the assistant is paused: messages are kept
     # for the adviser and not sent to Rasa. Cleared when they hand it back.
+    # The holder's account id (the console's), or a name given to the internal API.
     held_by: Mapped[str | None] = mapped_column(String(64))
     held_at: Mapped[dt.datetime | None]
+    # The adviser whose case this is in the console (an account id): claimed or assigned,
+    # so two advisers do not answer the same young person.
+    assigned_to: Mapped[str | None] = mapped_column(String(32))
+    assigned_at: Mapped[dt.datetime | None]
 
     contact: Mapped[Contact] = relationship()
     messages: Mapped[list[Message]] = relationship(
@@ -126,6 +132,13 @@ class Message(Base):
     # For SMS: the council number the young person texted (our "From" when replying).
     council_number: Mapped[str | None] = mapped_column(String(32))
     topic: Mapped[str | None] = mapped_column(String(64))
+    # Inbound: what the assistant understood (its NLU intent) and how sure it was (0-1).
+    intent: Mapped[str | None] = mapped_column(String(64))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    # Inbound, when the safeguarding check flagged it: "phrase" | "classifier", and the
+    # evidence (the phrase pattern that matched, or the classifier's probability).
+    risk_found_by: Mapped[str | None] = mapped_column(String(16))
+    risk_evidence: Mapped[str | None] = mapped_column(String(200))
     sources: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     # Numbered options offered with a reply ({"number", "title", "reply"}): web buttons.
     options: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
@@ -196,6 +209,7 @@ class Escalation(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     resolved_at: Mapped[dt.datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(32))  # an account id
 
     conversation: Mapped[Conversation] = relationship(back_populates="escalations")
 
@@ -228,8 +242,14 @@ class Callback(Base):
     # other). None means the SMS number of the conversation's contact, so that number stays
     # only on Contact.
     phone: Mapped[str | None] = mapped_column(String(32))
-    # "booked" | "cancelled"; advisers will add "done" | "no_answer" | "rescheduled".
+    # "booked" | "done" | "no_answer" | "cancelled". Rescheduling changes the window and
+    # leaves it booked (the change is in the audit trail).
     status: Mapped[str] = mapped_column(String(16))
+    # The PA who will call (an account id), and the outcome recorded in the console.
+    assigned_to: Mapped[str | None] = mapped_column(String(32))
+    outcome_at: Mapped[dt.datetime | None]
+    outcome_by: Mapped[str | None] = mapped_column(String(32))
+    outcome_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     cancelled_at: Mapped[dt.datetime | None]
@@ -271,3 +291,39 @@ class ConsoleSession(Base):
     expires_at: Mapped[dt.datetime]
 
     account: Mapped[Account] = relationship()
+
+
+class Note(Base):
+    """A private note on a conversation: for the team only, never sent to the young person."""
+
+    __tablename__ = "notes"
+    __table_args__ = (Index("ix_notes_conversation", "conversation_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    account_id: Mapped[str] = mapped_column(String(32))
+    author_name: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AuditEvent(Base):
+    """Who did what in the console, and when: every view of a conversation, reply, note,
+    assignment and status change. Names are copied so the trail outlives the account; no
+    message text is kept here."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_council", "council_id", "id"),
+        Index("ix_audit_events_conversation", "conversation_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    council_id: Mapped[str] = mapped_column(String(64))
+    account_id: Mapped[str] = mapped_column(String(32))
+    account_name: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    conversation_id: Mapped[str | None] = mapped_column(String(32))
+    callback_id: Mapped[str | None] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

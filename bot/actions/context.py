@@ -66,6 +66,18 @@ def intent_of(tracker: Tracker) -> tuple[str | None, float]:
     return intent.get("name"), float(intent.get("confidence") or 0.0)
 
 
+def best_guess(tracker: Tracker) -> dict[str, Any] | None:
+    """What NLU made of the latest message: its best intent other than the fallback, and
+    how sure it was. Advisers see it beside the message; the console's report of what the
+    assistant could not answer groups by it."""
+    for ranked in tracker.latest_message.get("intent_ranking") or []:
+        name = ranked.get("name")
+        if name and name != "nlu_fallback":
+            return {"intent": name, "confidence": round(float(ranked.get("confidence") or 0), 3)}
+    name, confidence = intent_of(tracker)
+    return {"intent": name, "confidence": round(confidence, 3)} if name else None
+
+
 def say(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
@@ -84,4 +96,7 @@ def say(
     }
     if options:
         payload["options"] = options
+    understood = best_guess(tracker)
+    if understood:
+        payload["understood"] = understood
     dispatcher.utter_message(json_message=payload)

@@ -52,7 +52,7 @@ def test_a_good_login_sets_a_strict_http_only_cookie_and_opens_the_inbox(client)
     assert "console_session=" in cookie
     assert "httponly" in cookie and "samesite=strict" in cookie and "path=/console" in cookie
     inbox = client.get("/console/")
-    assert inbox.status_code == 200 and "Open escalations" in inbox.text
+    assert inbox.status_code == 200 and "Inbox" in inbox.text
     assert inbox.headers["cache-control"] == "no-store"
 
 

@@ -92,7 +92,7 @@ def test_a_form_needs_the_sessions_own_csrf_token(sessions) -> None:
     with transaction(sessions) as session:
         console_session = find_session(session, token)
         assert console_session is not None
-        assert csrf_ok(console_session, csrf)
-        assert not csrf_ok(console_session, None)
-        assert not csrf_ok(console_session, "")
-        assert not csrf_ok(console_session, csrf[:-1] + "x")
+        assert csrf_ok(console_session.csrf_token, csrf)
+        assert not csrf_ok(console_session.csrf_token, None)
+        assert not csrf_ok(console_session.csrf_token, "")
+        assert not csrf_ok(console_session.csrf_token, csrf[:-1] + "x")
