@@ -87,10 +87,8 @@ def inbox(session: Session, staff: Staff, folder: Folder) -> list[InboxRow]:
 
 
 def staff_names(session: Session, council_id: str) -> dict[str, str]:
-    return dict(
-        session.execute(select(Account.id, Account.name).where(Account.council_id == council_id))
-        .all()
-    )
+    rows = session.execute(select(Account.id, Account.name).where(Account.council_id == council_id))
+    return {account_id: name for account_id, name in rows}
 
 
 def colleagues(session: Session, staff: Staff) -> list[Account]:

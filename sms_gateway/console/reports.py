@@ -103,7 +103,8 @@ def volumes(session: Session, council_id: str, weeks: int = 8) -> Volumes:
         .join(Conversation, Message.conversation_id == Conversation.id)
         .where(Conversation.council_id == council_id, Message.created_at >= since)
         .order_by(Message.id)
-        by_channel: dict[str, Counter[dt.date]] = defaultdict(Counter)
+    ).all()
+    by_channel: dict[str, Counter[dt.date]] = defaultdict(Counter)
     by_topic: dict[str, Counter[dt.date]] = defaultdict(Counter)
     # The last thing counted in each conversation: an answer sent as several SMS parts (one
     # row each, the same topic) is one answer.
