@@ -74,6 +74,9 @@ def test_web_risk_message_gets_crisis_contacts_and_an_urgent_flagged_escalation(
         assert (
             conversation.flagged_at is not None and conversation.flag_reason == "suicide_self_harm"
         )
+        # How it was found is kept on the message, for the adviser console to show.
+        [flagged] = [m for m in conversation.messages if m.direction == "in"]
+        assert flagged.risk_found_by == "phrase" and flagged.risk_evidence
 
 
 def test_sms_risk_message_is_answered_by_the_screen_with_rasa_down(client) -> None:

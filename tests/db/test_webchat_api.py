@@ -1,7 +1,7 @@
 """The web chat API beyond sending a message, on SQLite and PostgreSQL, with Rasa and Twilio
 unreachable: the transcript, the live event stream, ending a chat, an adviser taking a
-conversation over (web and SMS), which websites may use a council's chat, and the widget's
-files and demo page."""
+conversation over in the console (web and SMS), which websites may use a council's chat, and
+the widget's files and demo page."""
 
 from __future__ import annotations
 
@@ -10,20 +10,20 @@ import threading
 import time
 from collections.abc import Iterator
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from sms_gateway.accounts import create_account
 from sms_gateway.app import create_app
 from sms_gateway.config import Settings
 from sms_gateway.db import transaction
 from sms_gateway.models import Conversation, Message
 from sms_gateway.store import open_conversation, record_inbound_sms, sms_contact
+from tests.console_user import PASSWORD, ConsoleUser
 
 DOWN = "http://127.0.0.1:9"  # nothing listens: Rasa and Twilio are both unreachable
 TOKEN = "internal-test-token"
-INTERNAL = {"Authorization": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture
@@ -83,10 +83,12 @@ class Chat:
         return found
 
 
-def internal(client: TestClient, conversation: str, action: str, **body: str) -> httpx.Response:
-    return client.post(
-        f"/internal/conversations/{conversation}/{action}", json=body, headers=INTERNAL
-    )
+def adviser(client: TestClient, name: str) -> ConsoleUser:
+    """A Lancashire adviser logged in to the console in their own browser."""
+    email = f"{name.lower()}@lancashire.example"
+    with transaction(client.app.state.sessions) as session:
+        account = create_account(session, "lancashire", email, name, "adviser", PASSWORD)
+    return ConsoleUser(TestClient(client.app), account.id).log_in(email)
 
 
 def conversation_of(chat: Chat) -> str:
@@ -150,13 +152,14 @@ def test_an_adviser_takes_over_a_web_chat_and_the_assistant_is_paused(client: Te
     chat = Chat(client)
     chat.say("can i talk to someone")
     conversation = conversation_of(chat)
+    sam, alex = adviser(client, "Sam"), adviser(client, "Alex")
 
-    assert internal(client, conversation, "hold", adviser="Sam").status_code == 200
+    assert sam.post(f"/console/conversations/{conversation}/take-over").status_code == 303
     assert chat.transcript()["with_adviser"] is True
     # The assistant (down here) is not asked: no holding reply, the message waits for Sam.
     assert chat.say("hello is anyone there")["replies"] == []
-    replied = internal(client, conversation, "adviser-messages", adviser="Sam", text="Hi, it's Sam")
-    assert replied.status_code == 200
+    replied = sam.post(f"/console/conversations/{conversation}/reply", {"text": "Hi, it's Sam"})
+    assert replied.status_code == 303
 
     messages = chat.transcript()["messages"]
     joined = next(m for m in messages if m["topic"] == "adviser_joined")
@@ -169,13 +172,12 @@ def test_an_adviser_takes_over_a_web_chat_and_the_assistant_is_paused(client: Te
         ).one()
         assert waiting.status == "for_adviser"
 
-    # A second adviser cannot answer the same young person, nor write without holding it.
-    assert internal(client, conversation, "hold", adviser="Alex").status_code == 409
+    # A second adviser cannot take over or answer the same young person.
+    assert alex.post(f"/console/conversations/{conversation}/take-over").status_code == 409
     assert (
-        internal(client, conversation, "adviser-messages", adviser="Alex", text="Hi").status_code
-        == 409
+        alex.post(f"/console/conversations/{conversation}/reply", {"text": "Hi"}).status_code == 409
     )
-    assert internal(client, conversation, "hand-back", adviser="Sam").status_code == 200
+    assert sam.post(f"/console/conversations/{conversation}/hand-back").status_code == 303
     assert chat.transcript()["with_adviser"] is False
     assert chat.transcript()["messages"][-1]["topic"] == "adviser_left"
     # Back with the assistant (still down): the holding reply again.
@@ -188,8 +190,9 @@ def test_the_event_stream_brings_the_advisers_message_and_only_what_is_new(
     chat = Chat(client)
     first = chat.say("hello")["replies"][0]["id"]
     conversation = conversation_of(chat)
-    internal(client, conversation, "hold", adviser="Sam")
-    internal(client, conversation, "adviser-messages", adviser="Sam", text="Hi, it's Sam")
+    adviser(client, "Sam").post(
+        f"/console/conversations/{conversation}/reply", {"text": "Hi, it's Sam"}
+    )
 
     events = chat.events(after=first)
     assert [e for e, _ in events] == ["message", "message"]
@@ -209,8 +212,8 @@ def test_an_adviser_reply_to_an_sms_conversation_is_queued_as_a_text_from_the_co
         )
         record_inbound_sms(session, conversation, "help", "SM" + "1" * 32, "+447700900100")
         conversation_id = conversation.id
-    assert internal(client, conversation_id, "hold", adviser="Sam").status_code == 200
-    internal(client, conversation_id, "adviser-messages", adviser="Sam", text="Hi, it's Sam")
+    sam = adviser(client, "Sam")
+    sam.post(f"/console/conversations/{conversation_id}/reply", {"text": "Hi, it's Sam"})
     with client.app.state.sessions() as session:
         texts = session.scalars(
             select(Message).where(Message.direction == "out").order_by(Message.id)
@@ -220,14 +223,7 @@ def test_an_adviser_reply_to_an_sms_conversation_is_queued_as_a_text_from_the_co
             ("adviser", "+447700900100"),
         ]
         assert texts[1].status in ("queued", "sending")  # Twilio is down: it waits in the outbox
-        assert session.get_one(Conversation, conversation_id).held_by == "Sam"
-
-
-def test_taking_over_an_unknown_conversation_is_404(client: TestClient) -> None:
-    assert internal(client, "nope", "hold", adviser="Sam").status_code == 404
-    assert (
-        client.post("/internal/conversations/nope/hold", json={"adviser": "Sam"}).status_code == 401
-    )
+        assert session.get_one(Conversation, conversation_id).held_by == sam.account_id
 
 
 # Which websites may use a council's chat
