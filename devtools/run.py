@@ -9,8 +9,10 @@ import signal
 import sys
 import time
 
+from devtools.demo_accounts import describe, seed
 from devtools.processes import ROOT, Ports, ProcessSpec, local_stack
 from devtools.supervisor import StartFailed, Supervisor
+from knowledge.loader import knowledge_base
 
 VAR_DIR = ROOT / "var"
 
@@ -19,6 +21,7 @@ def main() -> int:
     ports = Ports()
     database_url = f"sqlite:///{VAR_DIR / 'service.db'}"
     specs = local_stack(ports, database_url, VAR_DIR)
+    logins = seed(database_url, sorted(knowledge_base()[1]), VAR_DIR / "demo-logins.json")
     supervisor = Supervisor(VAR_DIR / "logs")
 
     def ready(spec: ProcessSpec) -> None:
@@ -44,6 +47,7 @@ The care leavers' assistant is running.
 
   Demo council page with the web chat     {base}/demo/lancashire
                                           {base}/demo/northbridge
+  Adviser console                         {base}/console/
   Service (web chat API, Twilio webhook)  {base}
     API docs                              {base}/docs
     readiness                             {base}/ready
@@ -53,6 +57,9 @@ The care leavers' assistant is running.
   Rasa server                             http://127.0.0.1:{ports.rasa}
   Action server                           http://127.0.0.1:{ports.actions}
   Database                                {database_url}
+
+Log in to the adviser console as (demo accounts; each sees only its own council):
+{describe(logins)}
 
 Try it (in another terminal):
   curl -s -X POST {base}/api/chat/sessions -H 'content-type: application/json' \\

@@ -96,7 +96,10 @@ def say(
     }
     if options:
         payload["options"] = options
+    dispatcher.utter_message(json_message=with_understood(payload, tracker))
+
+
+def with_understood(payload: dict[str, Any], tracker: Tracker) -> dict[str, Any]:
+    """The reply payload with what NLU made of the message it answers, when known."""
     understood = best_guess(tracker)
-    if understood:
-        payload["understood"] = understood
-    dispatcher.utter_message(json_message=payload)
+    return {**payload, "understood": understood} if understood else payload

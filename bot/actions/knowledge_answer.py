@@ -10,7 +10,16 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import AGE_SLOT, channel, council, intent_of, known_age, profile, say
+from actions.context import (
+    AGE_SLOT,
+    channel,
+    council,
+    intent_of,
+    known_age,
+    profile,
+    say,
+    with_understood,
+)
 from actions.short_replies import age_in_text
 from knowledge.loader import knowledge_base
 from knowledge.model import Article
@@ -42,7 +51,7 @@ def send_answer(
 ) -> list[EventType]:
     """Render the article for this young person and channel; returns the slots to set."""
     reply = render(article, council(tracker), profile(tracker, age), channel(tracker), full=full)
-    dispatcher.utter_message(json_message=reply.as_payload())
+    dispatcher.utter_message(json_message=with_understood(reply.as_payload(), tracker))
     return [
         SlotSet(LAST_TOPIC_SLOT, article.id),
         SlotSet(PENDING_TOPIC_SLOT, None),

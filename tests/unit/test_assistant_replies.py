@@ -25,3 +25,23 @@ def test_custom_payloads_carry_topic_and_sources() -> None:
 def test_a_non_list_answer_counts_as_the_assistant_being_down() -> None:
     with pytest.raises(AssistantUnavailable):
         parse_replies({"error": "boom"})
+
+
+def test_what_the_assistant_understood_is_read_and_bad_values_are_ignored() -> None:
+    [good, missing, junk, high] = parse_replies(
+        [
+            {
+                "custom": {
+                    "text": "A",
+                    "understood": {"intent": "kb_staying_put", "confidence": 0.87},
+                }
+            },
+            {"custom": {"text": "B"}},
+            {"custom": {"text": "C", "understood": {"intent": 3, "confidence": "x"}}},
+            {"custom": {"text": "D", "understood": {"intent": "greet", "confidence": 7}}},
+        ]
+    )
+    assert good.understood is not None
+    assert (good.understood.intent, good.understood.confidence) == ("kb_staying_put", 0.87)
+    assert missing.understood is None and junk.understood is None
+    assert high.understood is not None and high.understood.confidence == 1.0

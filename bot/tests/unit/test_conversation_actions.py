@@ -222,3 +222,14 @@ def test_next_opening_in_words() -> None:
     early = dt.datetime(2026, 11, 25, 7, 0, tzinfo=LONDON)
     assert next_opening(hours, early) == "today from 8:30am"
     assert next_opening(hours, WEDNESDAY_11AM) == "tomorrow from 8:30am"
+
+
+def test_every_reply_says_what_nlu_understood_for_the_advisers_console() -> None:
+    replies, _ = run(ActionAnswerFromKnowledge(), tracker("stayin put?", "kb_staying_put", 0.83))
+    assert replies[0]["understood"] == {"intent": "kb_staying_put", "confidence": 0.83}
+
+
+def test_a_miss_reports_nlus_closest_guess_not_the_fallback() -> None:
+    ranked = [("nlu_fallback", 0.7), ("kb_staying_put", 0.2), ("greet", 0.1)]
+    replies, _ = run(ActionNotUnderstood(), tracker("blorp", "nlu_fallback", 0.7, ranking=ranked))
+    assert replies[0]["understood"] == {"intent": "kb_staying_put", "confidence": 0.2}
