@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,9 +16,12 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Locator, Page, expect
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from sms_gateway.accounts import create_account
 from sms_gateway.models import Escalation, WebSession
-from tests.integration.conftest import INTERNAL_TOKEN, RunningService
+from tests.console_user import PASSWORD, ConsoleUser
+from tests.integration.conftest import RunningService
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "build" / "test-artifacts"
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -112,13 +116,13 @@ def conversation_of_page(page: Page, service: RunningService) -> str:
         ).scalar_one()
 
 
-def adviser(service: RunningService, conversation: str, action: str, **body: str) -> None:
-    response = httpx.post(
-        f"{service.base_url}/internal/conversations/{conversation}/{action}",
-        json=body,
-        headers={"Authorization": f"Bearer {INTERNAL_TOKEN}"},
-    )
-    assert response.status_code == 200, response.text
+def adviser(service: RunningService, name: str) -> ConsoleUser:
+    """A Lancashire adviser logged in to the console (over real HTTP)."""
+    email = f"{name.lower()}-{secrets.token_hex(4)}@lancashire.example"
+    with Session(service.engine) as session, session.begin():
+        account = create_account(session, "lancashire", email, name, "adviser", PASSWORD)
+        account_id = account.id
+    return ConsoleUser(httpx.Client(base_url=service.base_url), account_id).log_in(email)
 
 
 def test_by_keyboard_a_question_gets_an_answer_with_its_sources_as_links(page: Page) -> None:
@@ -211,10 +215,9 @@ def test_an_advisers_message_arrives_live_marked_as_from_a_person(
     conversation = conversation_of_page(page, service)
     greeting = "Hi, it's Sam. How are you?"
 
-    adviser(service, conversation, "hold", adviser="Sam")
-    adviser(
-        service, conversation, "adviser-messages", adviser="Sam", text="Hi, it's Sam. How are you?"
-    )
+    sam = adviser(service, "Sam")
+    sent = sam.post(f"/console/conversations/{conversation}/reply", {"text": greeting})
+    assert sent.status_code == 303, sent.text
 
     person = widget(page).locator(".message.from-adviser")
     expect(person).to_contain_text(greeting, timeout=10_000)
