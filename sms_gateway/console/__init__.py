@@ -15,7 +15,7 @@ from sms_gateway.console import (
     login_routes,
     report_routes,
 )
-from sms_gateway.console.auth import NotLoggedIn
+from sms_gateway.console.auth import FRAGMENT_HEADER, NotLoggedIn
 from sms_gateway.console.pages import see_other
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -23,7 +23,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 async def _not_logged_in(request: Request, error: Exception) -> Response:
     # console.js asks for fragments with this header; it then reloads to the login page.
-    if request.headers.get("x-console-fragment"):
+    if request.headers.get(FRAGMENT_HEADER):
         return Response(status_code=status.HTTP_401_UNAUTHORIZED)
     return see_other("/console/login")
 

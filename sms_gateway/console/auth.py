@@ -18,6 +18,8 @@ from sms_gateway.db import transaction
 from sms_gateway.models import Account
 
 MANAGING_ROLES = frozenset({"manager", "admin"})
+# Sent by console.js with its live refreshes.
+FRAGMENT_HEADER = "x-console-fragment"
 
 
 class NotLoggedIn(Exception):
@@ -45,7 +47,13 @@ class Staff:
 
 def current_staff(request: Request) -> Staff:
     with transaction(request.app.state.sessions) as session:
-        console_session = find_session(session, request.cookies.get(COOKIE))
+        # A live refresh (console.js) is not the person using the console: it must not keep
+        # an unattended session alive.
+        console_session = find_session(
+            session,
+            request.cookies.get(COOKIE),
+            touch=not request.headers.get(FRAGMENT_HEADER),
+        )
         if console_session is None:
             raise NotLoggedIn()
         account = console_session.account

@@ -46,10 +46,11 @@ def start_session(session: Session, account: Account) -> tuple[ConsoleSession, s
 
 
 def find_session(
-    session: Session, token: str | None, now: dt.datetime | None = None
+    session: Session, token: str | None, now: dt.datetime | None = None, touch: bool = True
 ) -> ConsoleSession | None:
-    """The live session for a cookie's token, its idle clock reset; None if there is none,
-    it expired, went idle, or its account was switched off."""
+    """The live session for a cookie's token; None if there is none, it expired, went idle,
+    or its account was switched off. `touch` resets the idle clock: the console's own live
+    refreshes do not, so a tab left open on a shared computer still times out."""
     if not token:
         return None
     now = now or utcnow()
@@ -64,7 +65,8 @@ def find_session(
     ):
         session.delete(console_session)
         return None
-    console_session.last_seen_at = now
+    if touch:
+        console_session.last_seen_at = now
     return console_session
 
 

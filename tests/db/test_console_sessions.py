@@ -57,6 +57,17 @@ def test_a_session_ends_after_fifteen_idle_minutes_but_use_keeps_it_alive(sessio
     assert find(sessions, token) is None  # deleted, not just refused once
 
 
+def test_the_consoles_live_refreshes_do_not_keep_an_unattended_session_alive(sessions) -> None:
+    token = logged_in(sessions)
+    now = utcnow()
+    for minutes in range(1, 15):
+        with transaction(sessions) as session:
+            later = now + dt.timedelta(minutes=minutes)
+            assert find_session(session, token, later, touch=False) is not None
+    with transaction(sessions) as session:
+        assert find_session(session, token, now + IDLE_TIMEOUT, touch=False) is None
+
+
 def test_a_session_ends_after_its_maximum_age_even_in_use(sessions) -> None:
     token = logged_in(sessions)
     start = utcnow()
