@@ -91,7 +91,7 @@ def test_an_adviser_sees_an_escalation_arrive_replies_by_sms_and_resolves_it(
     reply = "Hi, it's Sam from the leaving care team. How can I help?"
     sam.get_by_label(re.compile("^Take over and reply")).fill(reply)
     sam.get_by_role("button", name="Take over and send").click()
-    expect(sam.get_by_role("button", name="Hand back to the assistant")).to_be_visible()
+    expect(sam.get_by_role("button", name="Hand back to the assistant", exact=True)).to_be_visible()
     bodies = texted(service, young_person, reply)
     assert reply in bodies
     assert any("Sam from the leaving care team has joined" in b for b in bodies)
@@ -105,7 +105,7 @@ def test_an_adviser_sees_an_escalation_arrive_replies_by_sms_and_resolves_it(
     sam.get_by_role("button", name="Resolve and hand back to the assistant").click()
     expect(sam.get_by_role("button", name=re.compile("^Resolve"))).to_have_count(0)
     assert any("The assistant is back" in b for b in texted(service, young_person, "is back"))
-    sam.get_by_role("link", name="Inbox").click()
+    sam.get_by_role("link", name="Inbox", exact=True).click()
     sam.get_by_role("link", name=re.compile("^Resolved")).click()
     expect(sam.locator("table.inbox")).to_contain_text("Asked for a person")
 
