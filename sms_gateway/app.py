@@ -8,7 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 
@@ -25,6 +25,13 @@ from sms_gateway.safeguarding.check import safeguard_for
 from sms_gateway.twilio_api import TwilioMessagesAPI
 
 logger = logging.getLogger(__name__)
+
+
+async def _invalid_request(request: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)
+    if console.is_console(request):
+        return console.invalid_form(request, error)
+    return await internal.validation_error(request, error)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -107,5 +114,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(twilio_webhook.router)
     app.include_router(internal.router)
     console.install(app)
-    app.add_exception_handler(RequestValidationError, internal.validation_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     return app

@@ -200,6 +200,7 @@ def test_a_form_without_the_sessions_csrf_token_changes_nothing(app_client, peop
             f"/console/conversations/{conversation_id}/reply", {"text": "hi"}, csrf=csrf
         )
         assert response.status_code == 403
+        assert "This form has expired" in response.text  # a page, not JSON
     assert messages(app_client, conversation_id) == []
     assert conversation(app_client, conversation_id).held_by is None
 
@@ -291,3 +292,16 @@ def test_the_audit_trail_records_who_did_what_and_only_managers_read_it(app_clie
     assert trail.status_code == 200 and "viewed conversation" in trail.text and "Sam" in trail.text
     # Another council's manager sees none of it.
     assert conversation_id[:8] not in people["nat"].get("/console/audit").text
+
+
+def test_an_empty_reply_gets_a_page_saying_so_without_repeating_the_form(
+    app_client, people
+) -> None:
+    conversation_id, _, _ = web_escalation(app_client)
+    response = people["sam"].post(
+        f"/console/conversations/{conversation_id}/reply", {"text": "   ", "secret": "x"}
+    )
+    assert response.status_code == 422
+    assert "That form was not complete (text)" in response.text
+    assert response.headers["content-type"].startswith("text/html")
+    assert messages(app_client, conversation_id) == []
