@@ -140,22 +140,24 @@ def _change(request: Request, staff: Staff, conversation_id: str, change: Change
     return see_other(f"/console/conversations/{conversation_id}")
 
 
-def _may_work_on(session: Session, staff: Staff, conversation: Conversation) -> None:
-    """The case is the staff member's, or nobody's (then it becomes theirs), or they manage."""
-    if conversation.assigned_to in (None, staff.account_id) or staff.manages:
-        if conversation.assigned_to != staff.account_id:
-            assign(session, staff, conversation, staff.account_id)
-            audit.record(session, staff, "claimed", conversation_id=conversation.id)
-        return
-    raise AssignedToAnother(
-        staff_names(session, staff.council_id).get(conversation.assigned_to, "a colleague")
-    )
+def _may_work_on(
+    session: Session, staff: Staff, conversation: Conversation, take: bool = False
+) -> None:
+    """The case is the staff member's, or nobody's (then it becomes theirs), or they manage.
+    `take`: a manager working on a colleague's case (talking to the young person) takes it."""
+    mine_or_nobodys = conversation.assigned_to in (None, staff.account_id)
+    if not mine_or_nobodys and not staff.manages:
+        name = staff_names(session, staff.council_id).get(conversation.assigned_to or "")
+        raise AssignedToAnother(name or "a colleague")
+    if conversation.assigned_to is None or (take and conversation.assigned_to != staff.account_id):
+        assign(session, staff, conversation, staff.account_id)
+        audit.record(session, staff, "claimed", conversation_id=conversation.id)
 
 
 def _take_over(
     session: Session, flow: MessageFlow, staff: Staff, conversation: Conversation
 ) -> None:
-    _may_work_on(session, staff, conversation)
+    _may_work_on(session, staff, conversation, take=True)
     if conversation.held_by not in (None, staff.account_id) and staff.manages:
         pass_to(session, flow, conversation, staff.account_id, staff.name)
     elif take_over(session, flow, conversation, staff.account_id, staff.name):
@@ -173,7 +175,7 @@ def _sendable(conversation: Conversation) -> None:
 @router.post("/{conversation_id}/claim")
 def claim(conversation_id: str, request: Request, staff: FormBy) -> Response:
     def change(session: Session, flow: MessageFlow, conversation: Conversation) -> None:
-        _may_work_on(session, staff, conversation)
+        _may_work_on(session, staff, conversation, take=True)
 
     return _change(request, staff, conversation_id, change)
 

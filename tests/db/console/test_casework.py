@@ -305,3 +305,14 @@ def test_an_empty_reply_gets_a_page_saying_so_without_repeating_the_form(
     assert "That form was not complete (text)" in response.text
     assert response.headers["content-type"].startswith("text/html")
     assert messages(app_client, conversation_id) == []
+
+
+def test_a_manager_resolving_a_colleagues_case_leaves_it_with_them(app_client, people) -> None:
+    conversation_id, _, _ = web_escalation(app_client)
+    people["sam"].post(f"/console/conversations/{conversation_id}/claim")
+    assert people["mo"].post(f"/console/conversations/{conversation_id}/resolve").status_code == 303
+    assert conversation(app_client, conversation_id).assigned_to == people["sam"].account_id
+    # An adviser cannot resolve a colleague's case.
+    other, _, _ = web_escalation(app_client)
+    people["sam"].post(f"/console/conversations/{other}/claim")
+    assert people["jo"].post(f"/console/conversations/{other}/resolve").status_code == 409
