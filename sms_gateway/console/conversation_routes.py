@@ -4,13 +4,13 @@ private notes, and resolve it. Every view and change goes in the audit trail."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import HTMLResponse, Response
 from pydantic import StringConstraints
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sms_gateway.console import audit
@@ -39,7 +39,6 @@ from sms_gateway.handover import (
 )
 from sms_gateway.models import Conversation, Message, Note, WebSession
 
-logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/console/conversations", include_in_schema=False)
 
 ReplyText = Annotated[
@@ -63,8 +62,10 @@ def _timeline(session: Session, conversation: Conversation) -> list[Message | No
 def _web_chat_ended(session: Session, conversation: Conversation) -> bool:
     if conversation.channel != "web":
         return False
-    web_sessions = session.query(WebSession).filter_by(conversation_id=conversation.id).all()
-    return bool(web_sessions) and all(w.ended_at is not None for w in web_sessions)
+    ended = session.scalars(
+        select(WebSession.ended_at).where(WebSession.conversation_id == conversation.id)
+    ).all()
+    return bool(ended) and all(moment is not None for moment in ended)
 
 
 def _context(session: Session, staff: Staff, conversation: Conversation) -> dict[str, Any]:
