@@ -34,6 +34,7 @@ from sms_gateway.models import (
     Conversation,
     Escalation,
     Message,
+    Note,
     WebSession,
     utcnow,
 )
@@ -69,14 +70,19 @@ def purge(session: Session, cutoff: dt.datetime) -> tuple[Report, list[str]]:
         Message.created_at < cutoff, Message.conversation_id.not_in(keep)
     )
     report.add("messages", session.execute(old_messages).rowcount)
+    # Advisers' private notes can hold as much about a young person as their messages.
+    old_notes = delete(Note).where(Note.created_at < cutoff, Note.conversation_id.not_in(keep))
+    report.add("private notes", session.execute(old_notes).rowcount)
 
     has_messages = select(Message.conversation_id).distinct()
+    has_notes = select(Note.conversation_id).distinct()
     empty_old = list(
         session.scalars(
             select(Conversation.id).where(
                 Conversation.last_message_at < cutoff,
                 Conversation.id.not_in(keep),
                 Conversation.id.not_in(has_messages),
+                Conversation.id.not_in(has_notes),
             )
         )
     )

@@ -15,7 +15,7 @@ from sms_gateway.callbacks import book_callback
 from sms_gateway.config import Settings
 from sms_gateway.db import transaction
 from sms_gateway.escalations import raise_escalation
-from sms_gateway.models import Callback, Contact, Conversation, Message, utcnow
+from sms_gateway.models import Callback, Contact, Conversation, Message, Note, utcnow
 from sms_gateway.store import create_web_session, open_conversation, record_inbound, sms_contact
 
 OLD = utcnow() - dt.timedelta(days=400)
@@ -73,6 +73,11 @@ def test_purge_deletes_old_messages_but_keeps_what_a_person_still_needs(
 ) -> None:
     with transaction(sessions) as session:
         old = texted(session, "+447700900601", OLD)
+        session.add(
+            Note(
+                conversation_id=old.id, account_id="a", author_name="Sam", text="n", created_at=OLD
+            )
+        )
         kept_for_escalation = texted(session, "+447700900602", OLD)
         raise_escalation(session, kept_for_escalation, "asked_for_person", urgent=False)
         recent = texted(session, "+447700900603", utcnow())
@@ -91,6 +96,7 @@ def test_purge_deletes_old_messages_but_keeps_what_a_person_still_needs(
     assert run(["purge"], database_url, rasa_db) == 0
     out = capsys.readouterr().out
     assert "deleted 2 messages" in out and PHONE not in out
+    assert "deleted 1 private notes" in out
     with sessions() as session:
         remaining = set(session.scalars(select(Conversation.id)))
         assert remaining == {kept_for_escalation.id, recent.id}
