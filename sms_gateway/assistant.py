@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -77,35 +78,61 @@ def _options(raw: Any) -> list[dict[str, Any]]:
 
 
 class AssistantClient:
-    def __init__(self, base_url: str, timeout: float) -> None:
-        self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout)
+    """Rasa's REST webhook on one or more Rasa servers (several processes share a PostgreSQL
+    tracker store and a Redis lock store, so any of them can take any conversation's turn).
+    Requests go round the servers in turn. A server that refuses the connection is skipped
+    for the next one; a request that may have reached Rasa is never sent again, because
+    Rasa would then log the young person's message twice."""
+
+    def __init__(self, base_urls: str | list[str], timeout: float) -> None:
+        urls = base_urls.split(",") if isinstance(base_urls, str) else base_urls
+        self._servers = [
+            httpx.AsyncClient(base_url=url.strip(), timeout=timeout) for url in urls if url.strip()
+        ]
+        if not self._servers:
+            raise ValueError("no Rasa server URL given")
+        self._turn = itertools.count()
 
     async def close(self) -> None:
-        await self._http.aclose()
+        for server in self._servers:
+            await server.aclose()
+
+    def _in_turn(self) -> list[httpx.AsyncClient]:
+        first = next(self._turn) % len(self._servers)
+        return self._servers[first:] + self._servers[:first]
 
     async def ask(
         self, conversation_id: str, text: str, metadata: dict[str, Any]
     ) -> list[BotReply]:
-        try:
-            response = await self._http.post(
-                "/webhooks/rest/webhook",
-                json={"sender": conversation_id, "message": text, "metadata": metadata},
-            )
-            response.raise_for_status()
-            replies = parse_replies(response.json())
-        except (httpx.HTTPError, ValueError) as error:
-            # The error type only: the message text never goes to the logs.
-            logger.warning("assistant unavailable: %s", type(error).__name__)
-            raise AssistantUnavailable(type(error).__name__) from error
-        if not replies:
-            # Rasa swallows action-server failures and answers 200 with nothing: treat an
-            # empty answer as the assistant being down, so the message is retried.
-            raise AssistantUnavailable("empty reply")
-        return replies
+        body = {"sender": conversation_id, "message": text, "metadata": metadata}
+        for server in self._in_turn():
+            try:
+                response = await server.post("/webhooks/rest/webhook", json=body)
+                response.raise_for_status()
+                replies = parse_replies(response.json())
+            except httpx.ConnectError:
+                # Nothing reached this server (it is down or restarting): try the next.
+                logger.warning("a Rasa server refused the connection; trying the next")
+                continue
+            except (httpx.HTTPError, ValueError) as error:
+                # The error type only: the message text never goes to the logs.
+                logger.warning("assistant unavailable: %s", type(error).__name__)
+                raise AssistantUnavailable(type(error).__name__) from error
+            if not replies:
+                # Rasa swallows action-server failures and answers 200 with nothing: treat an
+                # empty answer as the assistant being down, so the message is retried.
+                raise AssistantUnavailable("empty reply")
+            return replies
+        logger.warning("assistant unavailable: no Rasa server accepted the connection")
+        raise AssistantUnavailable("ConnectError")
 
     async def is_ready(self) -> bool:
-        try:
-            response = await self._http.get("/", timeout=2.0)
-        except httpx.HTTPError:
-            return False
-        return response.status_code == 200
+        """True when at least one Rasa server answers."""
+        for server in self._servers:
+            try:
+                response = await server.get("/", timeout=2.0)
+            except httpx.HTTPError:
+                continue
+            if response.status_code == 200:
+                return True
+        return False

@@ -22,7 +22,12 @@ class Settings(BaseSettings):
         description="The service's URL as Twilio sees it; Twilio signatures are checked "
         "against it, so set it to the public https URL behind a reverse proxy.",
     )
-    rasa_url: str = Field("http://127.0.0.1:5005", description="Base URL of the Rasa server.")
+    rasa_url: str = Field(
+        "http://127.0.0.1:5005",
+        description="Base URL of the Rasa server, or of several separated by commas (Rasa "
+        "processes sharing a PostgreSQL tracker store and a Redis lock store); requests go "
+        "round them in turn and skip one that refuses connections.",
+    )
     rasa_timeout_seconds: float = Field(
         20.0, description="How long to wait for Rasa before treating it as down."
     )

@@ -1,0 +1,94 @@
+"""Several Rasa servers behind the service: requests go round them, a server that refuses
+the connection is skipped, and a request that reached a server is never sent to another."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from devtools.processes import free_port
+from sms_gateway.assistant import AssistantClient, AssistantUnavailable
+
+
+class FakeRasa(ThreadingHTTPServer):
+    def __init__(self, status: int = 200) -> None:
+        self.status = status
+        self.asked: list[str] = []
+        super().__init__(("127.0.0.1", 0), _Handler)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: FakeRasa
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.server.asked.append(body["message"])
+        payload = json.dumps([{"custom": {"text": f"answer from {self.server.url}"}}]).encode()
+        self.send_response(self.server.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def servers() -> Iterator[list[FakeRasa]]:
+    started = [FakeRasa(), FakeRasa()]
+    for server in started:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield started
+    for server in started:
+        server.shutdown()
+        server.server_close()
+
+
+def ask_all(client: AssistantClient, texts: list[str]) -> list[str]:
+    async def run() -> list[str]:
+        try:
+            return [(await client.ask("c1", t, {}))[0].text for t in texts]
+        finally:
+            await client.close()
+
+    return asyncio.run(run())
+
+
+def test_requests_go_round_the_servers(servers: list[FakeRasa]) -> None:
+    client = AssistantClient(",".join(s.url for s in servers), timeout=5)
+    ask_all(client, ["one", "two", "three", "four"])
+    assert servers[0].asked == ["one", "three"] and servers[1].asked == ["two", "four"]
+
+
+def test_a_server_that_is_down_is_skipped_and_nothing_is_lost(servers: list[FakeRasa]) -> None:
+    down = f"http://127.0.0.1:{free_port()}"
+    client = AssistantClient([down, servers[0].url], timeout=5)
+    answers = ask_all(client, ["one", "two", "three"])
+    assert servers[0].asked == ["one", "two", "three"]
+    assert all(servers[0].url in a for a in answers)
+
+
+def test_a_server_that_failed_after_receiving_the_message_is_not_asked_again(
+    servers: list[FakeRasa],
+) -> None:
+    servers[0].status = 500
+    client = AssistantClient([servers[0].url, servers[1].url], timeout=5)
+    with pytest.raises(AssistantUnavailable):
+        ask_all(client, ["one"])
+    assert servers[0].asked == ["one"] and servers[1].asked == []
+
+
+def test_all_servers_down_means_the_assistant_is_unavailable() -> None:
+    client = AssistantClient([f"http://127.0.0.1:{free_port()}"] * 2, timeout=5)
+    with pytest.raises(AssistantUnavailable):
+        ask_all(client, ["one"])
