@@ -109,6 +109,11 @@ def test_an_adviser_sees_an_escalation_arrive_replies_by_sms_and_resolves_it(
     sam.get_by_role("link", name=re.compile("^Resolved")).click()
     expect(sam.locator("table.inbox")).to_contain_text("Asked for a person")
 
+    for name, heading in (("Callbacks", "Callbacks"), ("Reports", "Reports")):
+        sam.get_by_role("link", name=name, exact=True).click()
+        expect(sam.get_by_role("heading", name=heading, level=1)).to_be_visible()
+        no_violations(sam, name)
+
     # Northbridge's adviser never saw it, and its address gives them "not found".
     alex.reload()
     expect(alex.locator("main")).not_to_contain_text("Asked for a person")
