@@ -17,23 +17,33 @@ RASA_ENV := TF_CPP_MIN_LOG_LEVEL=2 PYTHONWARNINGS=ignore RASA_TELEMETRY_ENABLED=
 TRAINING_INPUTS := bot/config.yml $(wildcard bot/domain/*.yml bot/data/*.yml) \
 	$(wildcard knowledge/articles/*.yml) knowledge/training.py knowledge/loader.py
 
-.PHONY: help run test eval safeguarding-report setup lint check-knowledge unit integration validate rasa-test bot-unit \
+.PHONY: help run run-scaled test eval safeguarding-report setup lint check-knowledge unit integration validate rasa-test bot-unit \
 	nlu-report generate clean
 
 help:
 	@echo "make run    run the whole assistant locally (SQLite, fake SMS provider)"
 	@echo "make test   run every check (lint, unit, Rasa validation, integration)"
+	@echo "make run-scaled  the same with two Rasa processes on PostgreSQL and Redis"
 	@echo "make setup  only create environments, build the spaCy pipeline and train"
 	@echo "make check-knowledge  check knowledge/ (articles and councils) after editing it"
 	@echo "make eval   score the assistant on ../shared/eval cases (or EVAL_CASES=...)"
 	@echo "make nlu-report  cross-validate the NLU pipeline and print intent F1 (slow)"
 	@echo "make clean  remove environments, trained models and local data"
 
+# RUN_ARGS: e.g. "--rasa-processes 2 --postgres postgresql://postgres@127.0.0.1:5432/postgres"
+# (production's topology: Rasa processes sharing a PostgreSQL tracker and a Redis lock store).
+RUN_ARGS ?=
 run: setup
-	$(PY) -m devtools.run
+	$(PY) -m devtools.run $(RUN_ARGS)
+
+run-scaled: setup
+	@scripts/ensure-postgres.sh
+	@scripts/ensure-redis.sh
+	$(PY) -m devtools.run --rasa-processes 2 --postgres postgresql://postgres@127.0.0.1:5432/postgres
 
 test: setup lint check-knowledge validate rasa-test bot-unit
 	@scripts/ensure-postgres.sh
+	@scripts/ensure-redis.sh
 	@scripts/ensure-chromium.sh
 	$(PY) -m pytest
 
@@ -115,6 +125,7 @@ unit: .venv/.synced generate
 
 integration: setup
 	@scripts/ensure-postgres.sh
+	@scripts/ensure-redis.sh
 	@scripts/ensure-chromium.sh
 	$(PY) -m pytest tests -m integration
 

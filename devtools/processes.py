@@ -101,16 +101,91 @@ def service_env(ports: Ports, database_url: str, internal_token: str) -> dict[st
     }
 
 
+@dataclass(frozen=True)
+class SharedStores:
+    """What several Rasa processes share, as in docker-compose.yml: the tracker store in
+    PostgreSQL and the lock store in Redis (endpoints.production.yml)."""
+
+    tracker_host: str
+    tracker_port: int
+    tracker_db: str
+    tracker_user: str
+    tracker_password: str
+    redis_host: str
+    redis_port: int
+    redis_db: int
+
+    def rasa_env(self) -> dict[str, str]:
+        return {
+            "RASA_TRACKER_DB_HOST": self.tracker_host,
+            "RASA_TRACKER_DB_PORT": str(self.tracker_port),
+            "RASA_TRACKER_DB_NAME": self.tracker_db,
+            "RASA_TRACKER_DB_USER": self.tracker_user,
+            "RASA_TRACKER_DB_PASSWORD": self.tracker_password,
+            "REDIS_HOST": self.redis_host,
+            "REDIS_PORT": str(self.redis_port),
+            "REDIS_DB": str(self.redis_db),
+        }
+
+    def tracker_url(self) -> str:
+        """The tracker database as the service's privacy tools reach it."""
+        password = f":{self.tracker_password}" if self.tracker_password else ""
+        return (
+            f"postgresql+psycopg://{self.tracker_user}{password}@{self.tracker_host}:"
+            f"{self.tracker_port}/{self.tracker_db}"
+        )
+
+
+def _rasa_processes(
+    ports: Ports,
+    actions_url: str,
+    var_dir: Path,
+    extra_ports: tuple[int, ...],
+    stores: SharedStores | None,
+) -> list[ProcessSpec]:
+    """One Rasa server on a SQLite tracker (the default), or several sharing `stores`."""
+    if extra_ports and stores is None:
+        raise ValueError("several Rasa processes need a shared tracker and lock store")
+    if stores is None:
+        endpoints, store_env = (
+            "endpoints.yml",
+            {"RASA_TRACKER_DB": str(var_dir / "rasa-tracker.db")},
+        )
+    else:
+        endpoints, store_env = "endpoints.production.yml", stores.rasa_env()
+    return [
+        ProcessSpec(
+            name="rasa" if index == 0 else f"rasa-{index + 1}",
+            argv=_local(rasa_command(port, interface="127.0.0.1", endpoints=endpoints)),
+            cwd=BOT_DIR,
+            env={**RASA_ENV, "ACTION_SERVER_URL": actions_url, **store_env},
+            health_url=f"http://127.0.0.1:{port}/",
+        )
+        for index, port in enumerate((ports.rasa, *extra_ports))
+    ]
+
+
 def local_stack(
-    ports: Ports, database_url: str, var_dir: Path, internal_token: str | None = None
+    ports: Ports,
+    database_url: str,
+    var_dir: Path,
+    internal_token: str | None = None,
+    extra_rasa_ports: tuple[int, ...] = (),
+    stores: SharedStores | None = None,
 ) -> list[ProcessSpec]:
     """Every process, in start order, for one machine without Docker.
 
     The action server and the service share `internal_token` (the service's internal API);
     a new one is made per call, so callers that build the stack in several calls pass one.
+    With `stores`, Rasa keeps conversations in PostgreSQL and locks them in Redis, and
+    `extra_rasa_ports` start more Rasa processes that the service sends requests round.
     """
     python_path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     token = internal_token or secrets.token_urlsafe(32)
+    rasa = _rasa_processes(
+        ports, f"http://127.0.0.1:{ports.actions}", var_dir, extra_rasa_ports, stores
+    )
+    tracker_url = stores.tracker_url() if stores else f"sqlite:///{var_dir / 'rasa-tracker.db'}"
     return [
         ProcessSpec(
             name="fake-twilio",
@@ -134,25 +209,18 @@ def local_stack(
             },
             health_url=f"http://127.0.0.1:{ports.actions}/health",
         ),
-        ProcessSpec(
-            name="rasa",
-            argv=_local(rasa_command(ports.rasa, interface="127.0.0.1")),
-            cwd=BOT_DIR,
-            env={
-                **RASA_ENV,
-                "ACTION_SERVER_URL": f"http://127.0.0.1:{ports.actions}",
-                "RASA_TRACKER_DB": str(var_dir / "rasa-tracker.db"),
-            },
-            health_url=f"http://127.0.0.1:{ports.rasa}/",
-        ),
+        *rasa,
         ProcessSpec(
             name="service",
             argv=_local(service_command()),
             cwd=ROOT,
             env={
                 **service_env(ports, database_url, token),
+                "RASA_URL": ",".join(
+                    f"http://127.0.0.1:{p}" for p in (ports.rasa, *extra_rasa_ports)
+                ),
                 # So `python -m sms_gateway.privacy` also purges and erases Rasa's copy.
-                "RASA_TRACKER_DB_URL": f"sqlite:///{var_dir / 'rasa-tracker.db'}",
+                "RASA_TRACKER_DB_URL": tracker_url,
             },
             health_url=f"http://127.0.0.1:{ports.service}/health",
         ),

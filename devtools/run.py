@@ -5,22 +5,64 @@ Setup (environments, spaCy pipeline, training) is done by `make setup` before th
 
 from __future__ import annotations
 
+import argparse
 import signal
 import sys
 import time
 
+from sqlalchemy import make_url
+
+from devtools.databases import ensure_database, shared_stores
 from devtools.demo_accounts import describe, seed
-from devtools.processes import ROOT, Ports, ProcessSpec, local_stack
+from devtools.processes import ROOT, Ports, ProcessSpec, SharedStores, free_port, local_stack
 from devtools.supervisor import StartFailed, Supervisor
 from knowledge.loader import knowledge_base
 
 VAR_DIR = ROOT / "var"
 
 
-def main() -> int:
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="make run", description="Run the whole assistant on this machine."
+    )
+    parser.add_argument(
+        "--rasa-processes",
+        type=int,
+        default=1,
+        help="Rasa servers to start (more than one needs --postgres: they share the tracker "
+        "store there and a Redis lock store, as in docker-compose.yml)",
+    )
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="a PostgreSQL server (e.g. postgresql://postgres@127.0.0.1:5432/postgres): the "
+        "service's data and Rasa's conversations go in databases carebot_service and "
+        "carebot_rasa there, created if missing, instead of SQLite",
+    )
+    parser.add_argument(
+        "--redis",
+        metavar="URL",
+        default="redis://127.0.0.1:6379/0",
+        help="the Redis for Rasa's lock store with --postgres (default: %(default)s)",
+    )
+    arguments = parser.parse_args(argv)
+    if arguments.rasa_processes < 1:
+        parser.error("--rasa-processes must be at least 1")
+    if arguments.rasa_processes > 1 and not arguments.postgres:
+        parser.error("several Rasa processes need --postgres (a shared tracker store)")
+    return arguments
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = _arguments(argv)
     ports = Ports()
+    stores: SharedStores | None = None
     database_url = f"sqlite:///{VAR_DIR / 'service.db'}"
-    specs = local_stack(ports, database_url, VAR_DIR)
+    if arguments.postgres:
+        database_url = ensure_database(arguments.postgres, "carebot_service")
+        stores = shared_stores(arguments.postgres, "carebot_rasa", arguments.redis)
+    extra_rasa = tuple(free_port() for _ in range(arguments.rasa_processes - 1))
+    specs = local_stack(ports, database_url, VAR_DIR, extra_rasa_ports=extra_rasa, stores=stores)
     logins = seed(database_url, sorted(knowledge_base()[1]), VAR_DIR / "demo-logins.json")
     supervisor = Supervisor(VAR_DIR / "logs")
 
@@ -41,6 +83,8 @@ def main() -> int:
     try:
         supervisor.start_all(specs, on_ready=ready)
         base = f"http://127.0.0.1:{ports.service}"
+        shown_database = make_url(database_url).render_as_string(hide_password=True)
+        rasa_urls = ", ".join(f"http://127.0.0.1:{p}" for p in (ports.rasa, *extra_rasa))
         print(
             f"""
 The care leavers' assistant is running.
@@ -54,9 +98,9 @@ The care leavers' assistant is running.
   Twilio SMS webhook                      {base}/twilio/sms
   Text it as an SMS (phone page)          http://127.0.0.1:{ports.fake_twilio}/
   Fake Twilio Messages API                http://127.0.0.1:{ports.fake_twilio}
-  Rasa server                             http://127.0.0.1:{ports.rasa}
+  Rasa server(s)                          {rasa_urls}
   Action server                           http://127.0.0.1:{ports.actions}
-  Database                                {database_url}
+  Database                                {shown_database}
 
 Log in to the adviser console as (demo accounts; each sees only its own council):
 {describe(logins)}

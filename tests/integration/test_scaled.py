@@ -1,0 +1,125 @@
+"""Production's topology without Docker, as `make run-scaled` starts it: two Rasa processes
+sharing a PostgreSQL tracker store and a Redis lock store, the service on PostgreSQL sending
+requests round them. A multi-turn form works although its turns alternate between the two
+processes, many conversations at once are each answered once, and with one Rasa process
+killed every message is still answered."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+from sqlalchemy import func, select
+
+from devtools.databases import shared_stores
+from devtools.processes import Ports, free_port, local_stack
+from devtools.supervisor import Supervisor
+from sms_gateway.config import Settings
+from sms_gateway.db import make_engine
+from sms_gateway.models import Message
+from tests.conftest import POSTGRES_URL, empty_database
+from tests.integration.conftest import INTERNAL_TOKEN, TEST_SETTINGS, RunningService
+from tests.integration.conversations import Texting, joined, topics
+from tests.integration.test_conversation import open_weekday_ahead
+
+pytestmark = pytest.mark.integration
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(scope="module")
+def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningService, Supervisor]]:
+    ports, extra = Ports.free(), (free_port(),)
+    tracker_db = f"t_rasa_{secrets.token_hex(6)}"
+    stores = shared_stores(POSTGRES_URL, tracker_db, REDIS_URL)
+    var_dir = tmp_path_factory.mktemp("scaled")
+    supervisor = Supervisor(var_dir / "logs")
+    with empty_database("postgresql", var_dir) as database_url:
+        specs = local_stack(
+            ports,
+            database_url,
+            Path(os.devnull),
+            INTERNAL_TOKEN,
+            extra_rasa_ports=extra,
+            stores=stores,
+        )
+        for spec in specs:
+            if spec.name == "service":
+                spec.env.update(TEST_SETTINGS)
+        try:
+            supervisor.start_all(specs)
+            yield (
+                RunningService(
+                    base_url=f"http://127.0.0.1:{ports.service}",
+                    twilio_url=f"http://127.0.0.1:{ports.fake_twilio}",
+                    engine=make_engine(database_url),
+                    council_messages_url=(
+                        f"http://127.0.0.1:{ports.fake_twilio}/2010-04-01/Accounts/"
+                        f"{Settings().twilio_account_sid}/Messages.json"
+                    ),
+                ),
+                supervisor,
+            )
+        finally:
+            supervisor.stop_all()
+            with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+                connection.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                        sql.Identifier(tracker_db)
+                    )
+                )
+
+
+def test_a_form_keeps_its_place_while_its_turns_go_to_different_rasa_processes(scaled) -> None:
+    service, _ = scaled
+    texting = Texting(service, "+447700900871")
+    assert "talk about" in joined(texting.say("can my PA call me"))
+    assert "good time" in joined(texting.say("sorting out my rent"))
+    day = open_weekday_ahead()
+    booked = joined(texting.say(f"{day.strftime('%A')} after 2"))
+    assert "Booked." in booked and "CB-" in booked
+
+
+def test_many_conversations_at_once_are_each_answered_once(scaled) -> None:
+    service, _ = scaled
+    questions = ["hiya", "what is staying put", "can i get help with uni costs"]
+    failures: list[str] = []
+
+    def converse(number: str) -> None:
+        texting = Texting(service, number)
+        try:
+            for question in questions:
+                assert "holding" not in topics(texting.say(question, timeout=90))
+        except AssertionError as error:
+            failures.append(f"{number}: {error}")
+
+    numbers = [f"+4477009009{i:02d}" for i in range(12)]
+    threads = [threading.Thread(target=converse, args=(n,)) for n in numbers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    with service.engine.connect() as connection:
+        statuses = connection.execute(
+            select(Message.status, func.count())
+            .where(Message.direction == "in")
+            .group_by(Message.status)
+        ).all()
+    assert dict(statuses).get("answered", 0) >= len(numbers) * len(questions)
+    assert set(dict(statuses)) <= {"answered"}
+
+
+def test_with_one_rasa_process_killed_every_message_is_still_answered(scaled) -> None:
+    service, supervisor = scaled
+    supervisor.stop("rasa-2")
+    for index in range(4):
+        texting = Texting(service, f"+4477009009{50 + index}")
+        replies = texting.say("what is staying put", timeout=60)
+        assert topics(replies)[0] == "staying-put"
