@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from types import FrameType
 
 import uvicorn
 from fastapi import FastAPI
 
+from sms_gateway import logs
 from sms_gateway.app import create_app
 from sms_gateway.config import get_settings
 
 
 def main() -> None:
     settings = get_settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    logs.configure(settings.log_level, settings.log_format)
     # Uvicorn's access log would record query strings; ours never carry personal data, but
     # keep the log to our own structured lines.
     app = create_app(settings)
@@ -30,6 +27,8 @@ def main() -> None:
         # Requests still running this long after the stop signal are cancelled.
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,
         log_level=settings.log_level.lower(),
+        # Uvicorn's own lines go through our handler (and format) too.
+        log_config=None,
     )
     ClosingStreamsServer(config, app).run()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -124,6 +125,11 @@ class Settings(BaseSettings):
         "web chat streams are closed (the widget reconnects).",
     )
     log_level: str = Field("INFO", description="Log level of the service.")
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="text: one readable line per event; json: one JSON object per line "
+        "(time, level, logger, message, and the exception's type) for a log collector.",
+    )
 
     def keywords(self, kind: str) -> frozenset[str]:
         raw = {"stop": self.sms_stop_keywords, "start": self.sms_start_keywords}.get(
