@@ -42,13 +42,13 @@ def port_of(url: str) -> int:
 
 
 def test_the_expected_services_each_with_a_health_check() -> None:
-    assert set(SERVICES) == {"postgres", "redis", "rasa", "actions", "service"}
+    assert set(SERVICES) == {"postgres", "redis", "rasa-1", "rasa-2", "actions", "service"}
     for name, service in SERVICES.items():
         assert service.get("healthcheck", {}).get("test"), f"{name} has no health check"
 
 
 def test_images_are_built_from_dockerfiles_in_the_repo() -> None:
-    for name in ("rasa", "actions", "service"):
+    for name in ("rasa-1", "rasa-2", "actions", "service"):
         dockerfile = ROOT / SERVICES[name]["build"]["dockerfile"]
         assert dockerfile.is_file(), dockerfile
         for source in re.findall(r"^COPY (\S+)", dockerfile.read_text(), re.M):
@@ -58,9 +58,10 @@ def test_images_are_built_from_dockerfiles_in_the_repo() -> None:
 def test_commands_are_the_ones_make_run_uses() -> None:
     assert SERVICES["service"]["command"] == service_command()
     assert SERVICES["actions"]["command"] == actions_command(5055)
-    assert SERVICES["rasa"]["command"] == rasa_command(
-        5005, interface="0.0.0.0", endpoints="endpoints.production.yml"
-    )
+    for rasa in ("rasa-1", "rasa-2"):
+        assert SERVICES[rasa]["command"] == rasa_command(
+            5005, interface="0.0.0.0", endpoints="endpoints.production.yml"
+        )
     local = {spec.name: spec.argv[1:] for spec in local_stack(Ports(), "sqlite://", Path("var"))}
     assert local["service"] == service_command()[1:]
     assert local["actions"] == actions_command(Ports().actions)[1:]
@@ -78,9 +79,14 @@ def test_service_variables_are_settings_it_reads() -> None:
 
 
 def test_addresses_line_up() -> None:
-    service_env, rasa_env = env("service"), env("rasa")
-    assert urlparse(service_env["RASA_URL"]).hostname == "rasa"
-    assert port_of(service_env["RASA_URL"]) == 5005
+    service_env, rasa_env = env("service"), env("rasa-1")
+    # The service sends requests round every Rasa server, and only to those.
+    rasa_urls = service_env["RASA_URL"].split(",")
+    assert {urlparse(url).hostname for url in rasa_urls} == {
+        name for name in SERVICES if name.startswith("rasa")
+    }
+    assert {port_of(url) for url in rasa_urls} == {5005}
+    assert env("rasa-2") == rasa_env
     assert urlparse(rasa_env["ACTION_SERVER_URL"]).hostname == "actions"
     assert port_of(rasa_env["ACTION_SERVER_URL"]) == 5055
     assert urlparse(service_env["DATABASE_URL"]).hostname == "postgres"
@@ -121,7 +127,7 @@ def test_local_stack_gives_the_action_server_and_service_one_token() -> None:
 @pytest.mark.parametrize(
     ("endpoints", "provided"),
     [
-        ("endpoints.production.yml", lambda: env("rasa")),
+        ("endpoints.production.yml", lambda: env("rasa-1")),
         ("endpoints.yml", lambda: next(s for s in local_stack(Ports(), "", Path("var"))
                                        if s.name == "rasa").env),
     ],
