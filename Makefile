@@ -17,7 +17,7 @@ RASA_ENV := TF_CPP_MIN_LOG_LEVEL=2 PYTHONWARNINGS=ignore RASA_TELEMETRY_ENABLED=
 TRAINING_INPUTS := bot/config.yml $(wildcard bot/domain/*.yml bot/data/*.yml) \
 	$(wildcard knowledge/articles/*.yml) knowledge/training.py knowledge/loader.py
 
-.PHONY: help run run-scaled test eval safeguarding-report setup lint check-knowledge unit integration validate rasa-test bot-unit \
+.PHONY: help run run-scaled bench test eval safeguarding-report setup lint check-knowledge unit integration validate rasa-test bot-unit \
 	nlu-report generate clean
 
 help:
@@ -27,6 +27,7 @@ help:
 	@echo "make setup  only create environments, build the spaCy pipeline and train"
 	@echo "make check-knowledge  check knowledge/ (articles and councils) after editing it"
 	@echo "make eval   score the assistant on ../shared/eval cases (or EVAL_CASES=...)"
+	@echo "make bench  latency, throughput, scaling and memory figures against bare Rasa"
 	@echo "make nlu-report  cross-validate the NLU pipeline and print intent F1 (slow)"
 	@echo "make clean  remove environments, trained models and local data"
 
@@ -51,6 +52,13 @@ test: setup lint check-knowledge validate rasa-test bot-unit
 EVAL_CASES ?=
 eval: setup
 	$(PY) -m devtools.evaluate $(EVAL_CASES)
+
+# Latency, throughput, scaling and memory figures (see devtools/bench.py); BENCH_ARGS to tune.
+BENCH_ARGS ?=
+bench: setup
+	@scripts/ensure-postgres.sh
+	@scripts/ensure-redis.sh
+	$(PY) -m devtools.bench $(BENCH_ARGS)
 
 # NLU cross-validation (trains once per fold: slow); saves reports in bot/results/nlu-cv/.
 nlu-report: setup
@@ -92,8 +100,10 @@ generate: .venv/.synced
 $(MODEL): $(TRAINING_INPUTS) $(SPACY_PIPELINE) bot/.venv/.synced
 	@echo "==> Training the Rasa model (inputs changed; about a minute)"
 	$(PY) -m knowledge.training bot
-	cd bot && $(RASA_ENV) .venv/bin/rasa train --domain domain --data data --config config.yml \
-		--out models --fixed-model-name care-leavers
+	@mkdir -p build
+	@start=$$(date +%s); cd bot && $(RASA_ENV) .venv/bin/rasa train --domain domain --data data \
+		--config config.yml --out models --fixed-model-name care-leavers \
+		&& echo $$(( $$(date +%s) - start )) > ../build/rasa-training-seconds
 	@touch $@
 
 lint: .venv/.synced

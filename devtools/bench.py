@@ -1,0 +1,369 @@
+"""`make bench`: the numbers that show what the service costs and how it scales, from one run
+on this machine. Everything runs here as real processes (devtools/processes.py), with the fake
+Twilio; the figures are printed, and each target is marked met or missed.
+
+1. Web chat replies end to end through the service, against the bare Rasa REST webhook of
+   the same Rasa server in the same run (the difference is what the gateway costs), at 1, 10
+   and 50 concurrent conversations: latency p50/p95/p99 and throughput.
+2. SMS webhook acknowledgement latency while the web chat is under load (Twilio's request is
+   answered once the text is stored, so it must not depend on Rasa's speed).
+3. The same web chat load with two Rasa processes sharing PostgreSQL and Redis, against one
+   (the scaling ratio); skipped, and said so, when PostgreSQL or Redis is not reachable.
+4. Resident memory of each process, and how long the last `make` training took.
+
+Targets: the service adds at most 15 ms at p50 over bare Rasa; SMS acknowledgement p99 below
+50 ms; two Rasa processes give at least 1.6x the throughput of one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import secrets
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import psycopg
+from psycopg import sql
+from sqlalchemy import make_url
+
+from devtools.databases import ensure_database, shared_stores
+from devtools.processes import ROOT, Ports, SharedStores, free_port, local_stack
+from devtools.send_sms import inbound_params, signed_webhook
+from devtools.supervisor import StartFailed, Supervisor
+from sms_gateway.config import Settings
+
+TRAINING_SECONDS = ROOT / "build" / "rasa-training-seconds"
+# Ordinary questions (no risk words, no request for a person), so every turn is an answer.
+QUESTIONS = (
+    "what is staying put",
+    "can i get help with uni costs",
+    "how do i apply for universal credit",
+    "hiya",
+    "what is a pathway plan",
+)
+COUNCIL_NUMBER = "+447700900100"
+# The service's rate limit is per number; the bench uses many numbers, so keep the default.
+BENCH_SETTINGS = {"LOG_LEVEL": "WARNING"}
+
+
+@dataclass
+class Run:
+    label: str
+    concurrency: int
+    latencies: list[float] = field(default_factory=list)  # seconds
+    seconds: float = 0.0
+    errors: int = 0
+
+    def quantile(self, q: float) -> float:
+        """Milliseconds at quantile q (nearest rank)."""
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return 1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+    def row(self) -> str:
+        return (
+            f"  {self.label:<28} {self.concurrency:>4} {len(self.latencies):>6} "
+            f"{self.quantile(0.5):>8.1f} {self.quantile(0.95):>8.1f} {self.quantile(0.99):>8.1f} "
+            f"{self.throughput:>8.1f} {self.errors:>6}"
+        )
+
+
+HEADER = (
+    f"  {'':<28} {'conc':>4} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+    f"{'req/s':>8} {'errors':>6}"
+)
+Worker = Callable[[httpx.AsyncClient, int], Awaitable[Callable[[int], Awaitable[bool]]]]
+
+
+async def load(label: str, concurrency: int, per_worker: int, worker: Worker) -> Run:
+    """`concurrency` conversations at once, each sending `per_worker` messages one after
+    another; every request's latency is kept (failed ones are counted, not timed)."""
+    run = Run(label, concurrency)
+    limits = httpx.Limits(max_connections=concurrency + 5, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
+        senders = [await worker(client, n) for n in range(concurrency)]
+
+        async def converse(send: Callable[[int], Awaitable[bool]]) -> None:
+            for turn in range(per_worker):
+                started = time.perf_counter()
+                ok = await send(turn)
+                if ok:
+                    run.latencies.append(time.perf_counter() - started)
+                else:
+                    run.errors += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(converse(send) for send in senders))
+        run.seconds = time.perf_counter() - started
+    return run
+
+
+def web_chat(service_url: str) -> Worker:
+    async def worker(client: httpx.AsyncClient, _: int) -> Callable[[int], Awaitable[bool]]:
+        created = await client.post(
+            f"{service_url}/api/chat/sessions", json={"council": "lancashire"}
+        )
+        body = created.json()
+        url = f"{service_url}/api/chat/sessions/{body['session_id']}/messages"
+        headers = {"Authorization": f"Bearer {body['token']}"}
+
+        async def send(turn: int) -> bool:
+            response = await client.post(
+                url, json={"text": QUESTIONS[turn % len(QUESTIONS)]}, headers=headers
+            )
+            replies = response.json().get("replies", []) if response.status_code == 200 else []
+            return bool(replies) and all(r.get("topic") != "holding" for r in replies)
+
+        return send
+
+    return worker
+
+
+def bare_rasa(rasa_url: str) -> Worker:
+    async def worker(client: httpx.AsyncClient, _: int) -> Callable[[int], Awaitable[bool]]:
+        sender = secrets.token_hex(16)
+
+        async def send(turn: int) -> bool:
+            response = await client.post(
+                f"{rasa_url}/webhooks/rest/webhook",
+                json={
+                    "sender": sender,
+                    "message": QUESTIONS[turn % len(QUESTIONS)],
+                    "metadata": {"channel": "web", "council": "lancashire"},
+                },
+            )
+            return response.status_code == 200 and bool(response.json())
+
+        return send
+
+    return worker
+
+
+_numbers = itertools.count(10_000)
+
+
+def sms_webhook(service_url: str) -> Worker:
+    settings = Settings()
+    url = f"{service_url}/twilio/sms"
+
+    async def worker(client: httpx.AsyncClient, _: int) -> Callable[[int], Awaitable[bool]]:
+        async def send(turn: int) -> bool:
+            # A new number each time: the per-number rate limit is not what is measured.
+            sender = f"+4477009{next(_numbers):05d}"
+            params = inbound_params(
+                sender,
+                COUNCIL_NUMBER,
+                QUESTIONS[turn % len(QUESTIONS)],
+                settings.twilio_account_sid,
+            )
+            headers = signed_webhook(url, params, settings.twilio_auth_token)
+            response = await client.post(url, data=params, headers=headers)
+            return response.status_code == 200
+
+        return send
+
+    return worker
+
+
+async def sms_ack_under_load(service_url: str, count: int) -> Run:
+    """SMS webhooks at 10 at once while 10 web chats keep Rasa busy."""
+    background = asyncio.create_task(
+        load("(background web chat)", 10, 10**6, web_chat(service_url))
+    )
+    await asyncio.sleep(2)
+    try:
+        return await load(
+            "SMS webhook acknowledgement", 10, max(1, count // 10), sms_webhook(service_url)
+        )
+    finally:
+        background.cancel()
+        await asyncio.gather(background, return_exceptions=True)
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process group (a process and what it started), in MB."""
+    total_kb = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            group = int(stat.rsplit(")", 1)[1].split()[2])
+            if group != pid:
+                continue
+            for line in (entry / "status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total_kb += int(line.split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    return total_kb / 1024
+
+
+def memory(supervisor: Supervisor) -> list[str]:
+    return [
+        f"  {name:<14} {rss_mb(process.pid):>8.0f} MB"
+        for name, process in supervisor.running.items()
+    ]
+
+
+def drop_databases(server_url: str, names: list[str]) -> None:
+    with psycopg.connect(server_url, autocommit=True) as connection:
+        for name in filter(None, names):
+            connection.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "MISSED"
+
+
+def start(
+    var_dir: Path, database_url: str, rasa_processes: int = 1, stores: SharedStores | None = None
+) -> tuple[Supervisor, Ports, tuple[int, ...]]:
+    ports = Ports.free()
+    extra = tuple(free_port() for _ in range(rasa_processes - 1))
+    specs = local_stack(ports, database_url, var_dir, extra_rasa_ports=extra, stores=stores)
+    for spec in specs:
+        if spec.name == "service":
+            spec.env.update(BENCH_SETTINGS)
+    supervisor = Supervisor(var_dir / "logs")
+    supervisor.start_all(specs)
+    return supervisor, ports, extra
+
+
+async def single_rasa(args: argparse.Namespace, var_dir: Path) -> tuple[float, float]:
+    """Sections 1, 2 and 4; returns the added p50 at 10 conversations and SMS p99."""
+    supervisor, ports, _ = start(var_dir / "one", f"sqlite:///{var_dir / 'one' / 'service.db'}")
+    service, rasa = f"http://127.0.0.1:{ports.service}", f"http://127.0.0.1:{ports.rasa}"
+    try:
+        # Warm up both paths (model loading, first queries) before anything is measured.
+        await load("warm-up", 2, 3, web_chat(service))
+        await load("warm-up", 2, 3, bare_rasa(rasa))
+        print("\n1. Web chat reply through the service vs the bare Rasa REST webhook")
+        print(HEADER)
+        added: dict[int, float] = {}
+        for concurrency in args.concurrency:
+            per_worker = max(2, args.requests // concurrency)
+            bare = await load("bare Rasa REST webhook", concurrency, per_worker, bare_rasa(rasa))
+            through = await load(
+                "web chat via the service", concurrency, per_worker, web_chat(service)
+            )
+            print(bare.row())
+            print(through.row())
+            added[concurrency] = through.quantile(0.5) - bare.quantile(0.5)
+            ratio = through.throughput / bare.throughput if bare.throughput else float("nan")
+            print(
+                f"  {'':<28} gateway adds {added[concurrency]:+.1f} ms at p50; "
+                f"throughput ratio {ratio:.2f}"
+            )
+        print("\n2. SMS webhook acknowledgement while 10 web chats keep Rasa busy")
+        print(HEADER)
+        sms = await sms_ack_under_load(service, args.sms)
+        print(sms.row())
+        print("\n4. Resident memory after the load (one Rasa process)")
+        print("\n".join(memory(supervisor)))
+    finally:
+        supervisor.stop_all()
+    return added.get(10, next(iter(added.values()))), sms.quantile(0.99)
+
+
+async def two_rasa(args: argparse.Namespace, var_dir: Path) -> float | None:
+    """Section 3: the service's web chat throughput with two Rasa processes, then one."""
+    try:
+        database_url = ensure_database(args.postgres, f"bench_service_{secrets.token_hex(4)}")
+        stores = shared_stores(args.postgres, f"bench_rasa_{secrets.token_hex(4)}", args.redis)
+    except Exception as error:
+        print(f"\n3. Two Rasa processes: skipped ({type(error).__name__}: PostgreSQL at "
+              f"{args.postgres} and Redis at {args.redis} are needed)")  # fmt: skip
+        return None
+    supervisor, ports, _ = start(var_dir / "two", database_url, 2, stores)
+    service = f"http://127.0.0.1:{ports.service}"
+    concurrency = max(args.concurrency)
+    try:
+        await load("warm-up", 4, 3, web_chat(service))
+        print("\n3. Web chat through the service: two Rasa processes (PostgreSQL + Redis) vs one")
+        print(HEADER)
+        two = await load(
+            "two Rasa processes",
+            concurrency,
+            max(2, args.requests // concurrency),
+            web_chat(service),
+        )
+        print(two.row())
+        print("\n   Memory with two Rasa processes:")
+        print("\n".join(memory(supervisor)))
+        # The same service with only the first Rasa server in RASA_URL.
+        supervisor.stop("service")
+        supervisor.stop("rasa-2")
+        supervisor.specs["service"].env["RASA_URL"] = f"http://127.0.0.1:{ports.rasa}"
+        supervisor.restart("service")
+        await load("warm-up", 4, 2, web_chat(service))
+        one = await load(
+            "one Rasa process", concurrency, max(2, args.requests // concurrency), web_chat(service)
+        )
+        print(one.row())
+        ratio = two.throughput / one.throughput if one.throughput else float("nan")
+        print(f"  {'':<28} scaling ratio {ratio:.2f}x (on {os.cpu_count()} CPU cores)")
+        return ratio
+    finally:
+        supervisor.stop_all()
+        drop_databases(args.postgres, [make_url(database_url).database or "", stores.tracker_db])
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        var_dir = Path(tmp)
+        print(f"Benchmark on {os.cpu_count()} CPU cores; requests per level ~{args.requests}.")
+        try:
+            added_p50, sms_p99 = await single_rasa(args, var_dir)
+            ratio = await two_rasa(args, var_dir) if args.postgres else None
+        except StartFailed as error:
+            print(f"Could not start the assistant: {error}")
+            return 1
+    print("\nTraining")
+    if TRAINING_SECONDS.exists():
+        print(f"  last `make` training of the Rasa model: {TRAINING_SECONDS.read_text().strip()} s")
+    else:
+        print("  not recorded: the model was not trained by `make` on this checkout")
+    print("\nTargets")
+    print(f"  service adds <= 15 ms at p50 over bare Rasa (10 conversations): "
+          f"{added_p50:+.1f} ms, {verdict(added_p50 <= 15)}")  # fmt: skip
+    print(
+        f"  SMS acknowledgement p99 < 50 ms under load: {sms_p99:.1f} ms, {verdict(sms_p99 < 50)}"
+    )
+    if ratio is not None:
+        print(f"  two Rasa processes >= 1.6x one: {ratio:.2f}x, {verdict(ratio >= 1.6)}")
+    else:
+        print("  two Rasa processes >= 1.6x one: not measured")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=200, help="requests per load level")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 10, 50])
+    parser.add_argument("--sms", type=int, default=300, help="SMS webhooks to time")
+    parser.add_argument(
+        "--postgres",
+        default="postgresql://postgres@127.0.0.1:5432/postgres",
+        help="PostgreSQL server for the two-Rasa section ('' to skip it)",
+    )
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
+    return asyncio.run(main_async(parser.parse_args(argv)))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
