@@ -9,9 +9,11 @@ from __future__ import annotations
 import os
 import secrets
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 from psycopg import sql
@@ -22,7 +24,7 @@ from devtools.processes import Ports, free_port, local_stack
 from devtools.supervisor import Supervisor
 from sms_gateway.config import Settings
 from sms_gateway.db import make_engine
-from sms_gateway.models import Message
+from sms_gateway.models import Contact, Conversation, Message
 from tests.conftest import POSTGRES_URL, empty_database
 from tests.integration.conftest import INTERNAL_TOKEN, TEST_SETTINGS, RunningService
 from tests.integration.conversations import Texting, joined, topics
@@ -114,6 +116,91 @@ def test_many_conversations_at_once_are_each_answered_once(scaled) -> None:
         ).all()
     assert dict(statuses).get("answered", 0) >= len(numbers) * len(questions)
     assert set(dict(statuses)) <= {"answered"}
+
+
+QUESTIONS = (
+    ("what is staying put", "staying-put"),
+    ("what is a pathway plan", "pathway-plan"),
+    ("can i get help with uni costs", "higher-education"),
+)
+
+
+def text_until_taken(service: RunningService, body: str, sender: str, sid: str) -> None:
+    """Post a text as Twilio does, again with the same MessageSid while the service is down
+    or restarting (Twilio's connection-override retries): stored once, whatever happens."""
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if service.text_in(body, sender, sid=sid, timeout=5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert time.monotonic() < deadline, "the service never took the text"
+        time.sleep(0.2)
+
+
+def test_rasa_killed_and_service_restarted_under_load_answer_each_text_exactly_once(
+    scaled,
+) -> None:
+    service, supervisor = scaled
+    numbers = [f"+4477009008{i:02d}" for i in range(8)]
+    sids = iter(f"SM{secrets.token_hex(16)}" for _ in range(len(numbers) * len(QUESTIONS)))
+    plan = [(number, question, next(sids)) for number in numbers for question, _ in QUESTIONS]
+
+    def young_person(number: str) -> None:
+        for sender, question, sid in plan:
+            if sender == number:
+                text_until_taken(service, question, sender, sid)
+                time.sleep(0.5)
+
+    threads = [threading.Thread(target=young_person, args=(n,)) for n in numbers]
+    for thread in threads:
+        thread.start()
+    time.sleep(1.0)
+    supervisor.kill("rasa-2")  # as a crash would
+    supervisor.stop("service")
+    supervisor.restart("service")
+    for thread in threads:
+        thread.join()
+
+    deadline = time.monotonic() + 180
+    with service.engine.connect() as connection:
+        while True:
+            pending = connection.execute(
+                select(func.count())
+                .select_from(Message)
+                .where(Message.direction == "in", Message.status.in_(("received", "waiting")))
+            ).scalar_one()
+            if not pending:
+                break
+            assert time.monotonic() < deadline, f"{pending} text(s) never answered"
+            time.sleep(1)
+            connection.rollback()
+        inbound = connection.execute(
+            select(Message.external_id, Message.status).where(Message.direction == "in")
+        ).all()
+    taken = {sid: status for sid, status in inbound if sid in {p[2] for p in plan}}
+    assert len(taken) == len(plan) and set(taken.values()) == {"answered"}
+    expected = [topic for _, topic in QUESTIONS]
+    for number in numbers:
+        # What the young person's phone received: each answer once, in the order asked.
+        answered = [t["body"] for t in service.texts_sent_to(number, expect=len(QUESTIONS) + 1)]
+        topics_sent = sms_topics(service, number)
+        assert topics_sent == expected, (number, topics_sent, len(answered))
+    supervisor.restart("rasa-2")
+
+
+def sms_topics(service: RunningService, number: str) -> list[str]:
+    """The topics of the assistant's answers to one number, one per answer (not per part)."""
+    with service.engine.connect() as connection:
+        rows = connection.execute(
+            select(Message.topic, Message.sources)
+            .join(Conversation, Message.conversation_id == Conversation.id)
+            .join(Contact, Conversation.contact_id == Contact.id)
+            .where(Contact.address == number, Message.author == "bot")
+            .order_by(Message.id)
+        ).all()
+    return [topic for topic, sources in rows if sources]
 
 
 def test_with_one_rasa_process_killed_every_message_is_still_answered(scaled) -> None:
