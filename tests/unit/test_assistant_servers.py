@@ -61,7 +61,21 @@ def ask_all(client: AssistantClient, texts: list[str]) -> list[str]:
         finally:
             await client.close()
 
-    return asyncio.run(run())
+    # In a thread of its own: the browser tests leave an event loop running in this one.
+    outcome: list[list[str] | BaseException] = []
+
+    def in_thread() -> None:
+        try:
+            outcome.append(asyncio.run(run()))
+        except BaseException as error:  # handed back to the test's thread
+            outcome.append(error)
+
+    thread = threading.Thread(target=in_thread)
+    thread.start()
+    thread.join()
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
 
 
 def test_requests_go_round_the_servers(servers: list[FakeRasa]) -> None:
