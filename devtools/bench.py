@@ -29,11 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import psycopg
-from psycopg import sql
 from sqlalchemy import make_url
 
-from devtools.databases import ensure_database, shared_stores
+from devtools.databases import drop_databases, ensure_database, shared_stores
 from devtools.processes import ROOT, Ports, SharedStores, free_port, local_stack
 from devtools.send_sms import inbound_params, signed_webhook
 from devtools.supervisor import StartFailed, Supervisor
@@ -216,14 +214,6 @@ def memory(supervisor: Supervisor) -> list[str]:
         f"  {name:<14} {rss_mb(process.pid):>8.0f} MB"
         for name, process in supervisor.running.items()
     ]
-
-
-def drop_databases(server_url: str, names: list[str]) -> None:
-    with psycopg.connect(server_url, autocommit=True) as connection:
-        for name in filter(None, names):
-            connection.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
 
 
 def verdict(met: bool) -> str:

@@ -23,6 +23,15 @@ def ensure_database(server_url: str, name: str) -> str:
     return urlunsplit(("postgresql+psycopg", parts.netloc, f"/{name}", parts.query, ""))
 
 
+def drop_databases(server_url: str, names: list[str]) -> None:
+    """Remove databases made for a run (connections to them are closed first)."""
+    with psycopg.connect(server_url, autocommit=True, connect_timeout=5) as connection:
+        for name in filter(None, names):
+            connection.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
 def shared_stores(server_url: str, tracker_db: str, redis_url: str) -> SharedStores:
     """Rasa's tracker database (created if missing) and lock store from two URLs."""
     ensure_database(server_url, tracker_db)

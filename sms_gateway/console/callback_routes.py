@@ -8,7 +8,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request, status
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 
+from sms_gateway.assistant import BotReply
 from sms_gateway.callbacks import CallbackClosed, InvalidCallback, number_to_call
 from sms_gateway.console import audit
 from sms_gateway.console.auth import FormBy, LoggedIn, Staff
@@ -28,6 +30,7 @@ from sms_gateway.console.casework import NotFound, colleagues, staff_names
 from sms_gateway.console.pages import page, see_other
 from sms_gateway.db import transaction
 from sms_gateway.flow import MessageFlow
+from sms_gateway.models import Callback
 
 router = APIRouter(prefix="/console/callbacks", include_in_schema=False)
 
@@ -73,6 +76,28 @@ def _london(day: dt.date, clock: dt.time) -> dt.datetime:
     return dt.datetime.combine(day, clock, tzinfo=LONDON)
 
 
+def _tell_and_record(
+    session: Session,
+    flow: MessageFlow,
+    staff: Staff,
+    callback: Callback,
+    text: BotReply | None,
+    action: audit.Action,
+    detail: str,
+) -> None:
+    """Send the young person the text a change calls for, if any, and audit the change."""
+    if text is not None:
+        flow.send(session, callback.conversation, [text], author="system")
+    audit.record(
+        session,
+        staff,
+        action,
+        conversation_id=callback.conversation_id,
+        callback_id=callback.id,
+        detail=detail,
+    )
+
+
 @router.post("/{callback_id}/assign")
 def assign(
     callback_id: str,
@@ -89,17 +114,16 @@ def assign(
             return page(request, "not_found.html", {}, staff, status.HTTP_404_NOT_FOUND)
         except CallbackClosed:
             return _queue_page(request, staff, "booked", "That callback is closed already.", 409)
-        conversation_id = callback.conversation_id
-        flow.send(session, callback.conversation, [text], author="system")
-        audit.record(
+        _tell_and_record(
             session,
+            flow,
             staff,
+            callback,
+            text,
             "assigned_callback",
-            conversation_id=conversation_id,
-            callback_id=callback.id,
-            detail=f"to {staff_names(session, staff.council_id)[account_id]}",
+            f"to {staff_names(session, staff.council_id)[account_id]}",
         )
-    flow.sent(conversation_id)
+    flow.sent(callback.conversation_id)
     return see_other("/console/callbacks")
 
 
@@ -134,16 +158,6 @@ def outcome(
         except InvalidCallback as error:
             session.rollback()
             return _queue_page(request, staff, "booked", f"Could not reschedule: {error}.", 400)
-        conversation_id = callback.conversation_id
-        if text is not None:
-            flow.send(session, callback.conversation, [text], author="system")
-        audit.record(
-            session,
-            staff,
-            "callback_outcome",
-            conversation_id=conversation_id,
-            callback_id=callback.id,
-            detail=result,
-        )
-    flow.sent(conversation_id)
+        _tell_and_record(session, flow, staff, callback, text, "callback_outcome", result)
+    flow.sent(callback.conversation_id)
     return see_other("/console/callbacks")

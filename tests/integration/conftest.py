@@ -78,6 +78,19 @@ class RunningService:
     engine: Engine
     council_messages_url: str
 
+    @classmethod
+    def on(cls, ports: Ports, database_url: str) -> RunningService:
+        """The service started on `ports` with `database_url`, and its fake Twilio."""
+        return cls(
+            base_url=f"http://127.0.0.1:{ports.service}",
+            twilio_url=f"http://127.0.0.1:{ports.fake_twilio}",
+            engine=make_engine(database_url),
+            council_messages_url=(
+                f"http://127.0.0.1:{ports.fake_twilio}/2010-04-01/Accounts/"
+                f"{SETTINGS.twilio_account_sid}/Messages.json"
+            ),
+        )
+
     def start_chat(self, council: str = "lancashire") -> tuple[str, dict[str, str]]:
         response = httpx.post(f"{self.base_url}/api/chat/sessions", json={"council": council})
         assert response.status_code == 201, response.text
@@ -164,15 +177,7 @@ def start_service(
     spec = replace(spec, name=name, env={**spec.env, **TEST_SETTINGS, **env})
     supervisor.start(spec)
     supervisor.wait_healthy(spec, timeout=60)
-    return RunningService(
-        base_url=f"http://127.0.0.1:{ports.service}",
-        twilio_url=f"http://127.0.0.1:{ports.fake_twilio}",
-        engine=make_engine(database_url),
-        council_messages_url=(
-            f"http://127.0.0.1:{ports.fake_twilio}/2010-04-01/Accounts/"
-            f"{SETTINGS.twilio_account_sid}/Messages.json"
-        ),
-    )
+    return RunningService.on(ports, database_url)
 
 
 @pytest.fixture(scope="module", params=DATABASE_KINDS)

@@ -14,16 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
-from psycopg import sql
 from sqlalchemy import func, select
 
-from devtools.databases import shared_stores
+from devtools.databases import drop_databases, shared_stores
 from devtools.processes import Ports, free_port, local_stack
 from devtools.supervisor import Supervisor
-from sms_gateway.config import Settings
-from sms_gateway.db import make_engine
 from sms_gateway.models import Contact, Conversation, Message
 from tests.conftest import POSTGRES_URL, empty_database
 from tests.integration.conftest import INTERNAL_TOKEN, TEST_SETTINGS, RunningService
@@ -56,26 +52,10 @@ def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningSe
                 spec.env.update(TEST_SETTINGS)
         try:
             supervisor.start_all(specs)
-            yield (
-                RunningService(
-                    base_url=f"http://127.0.0.1:{ports.service}",
-                    twilio_url=f"http://127.0.0.1:{ports.fake_twilio}",
-                    engine=make_engine(database_url),
-                    council_messages_url=(
-                        f"http://127.0.0.1:{ports.fake_twilio}/2010-04-01/Accounts/"
-                        f"{Settings().twilio_account_sid}/Messages.json"
-                    ),
-                ),
-                supervisor,
-            )
+            yield RunningService.on(ports, database_url), supervisor
         finally:
             supervisor.stop_all()
-            with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
-                connection.execute(
-                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                        sql.Identifier(tracker_db)
-                    )
-                )
+            drop_databases(POSTGRES_URL, [tracker_db])
 
 
 def test_a_form_keeps_its_place_while_its_turns_go_to_different_rasa_processes(scaled) -> None:
