@@ -96,6 +96,7 @@ def service_env(ports: Ports, database_url: str, internal_token: str) -> dict[st
         "SERVICE_PORT": str(ports.service),
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{ports.service}",
         "RASA_URL": f"http://127.0.0.1:{ports.rasa}",
+        "ACTION_SERVER_URL": f"http://127.0.0.1:{ports.actions}",
         "TWILIO_API_BASE_URL": f"http://127.0.0.1:{ports.fake_twilio}",
         "INTERNAL_API_TOKEN": internal_token,
     }

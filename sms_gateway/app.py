@@ -11,6 +11,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from sms_gateway import console, migrate
 from sms_gateway.assistant import AssistantClient
@@ -32,6 +35,22 @@ async def _invalid_request(request: Request, error: Exception) -> Response:
     if console.is_console(request):
         return console.invalid_form(request, error)
     return await internal.validation_error(request, error)
+
+
+# The database is unreachable (restarting, failing over) or its connections are used up.
+DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeout)
+RETRY_AFTER_SECONDS = 5
+
+
+async def _database_unavailable(request: Request, error: Exception) -> Response:
+    """503 with Retry-After rather than a bare 500: nothing was stored, so Twilio (with a
+    connection override), the chat widget and load balancers know to try again shortly."""
+    logger.error("database unavailable: %s on %s", type(error).__name__, request.url.path)
+    return JSONResponse(
+        {"detail": "temporarily unavailable: try again shortly"},
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -76,6 +95,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             rate_limit_per_minute=settings.sms_rate_limit_per_minute,
             rate_limit_per_hour=settings.sms_rate_limit_per_hour,
             live=app.state.live,
+            # Longer than any job takes (two tries at Rasa), so only abandoned ones qualify.
+            stale_after=dt.timedelta(seconds=2 * settings.rasa_timeout_seconds + 5),
         )
         workers = [
             asyncio.create_task(app.state.outbox.run(), name="outbox"),
@@ -115,4 +136,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(internal.router)
     console.install(app)
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    for error in DATABASE_DOWN:
+        app.add_exception_handler(error, _database_unavailable)
     return app

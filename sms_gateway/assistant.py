@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 from dataclasses import dataclass, field
@@ -129,10 +130,19 @@ class AssistantClient:
     async def is_ready(self) -> bool:
         """True when at least one Rasa server answers."""
         for server in self._servers:
-            try:
-                response = await server.get("/", timeout=2.0)
-            except httpx.HTTPError:
-                continue
-            if response.status_code == 200:
+            if await _answers(server):
                 return True
         return False
+
+    async def servers_ready(self) -> list[bool]:
+        """Whether each Rasa server answers, in RASA_URL's order (for /ready)."""
+        return list(await asyncio.gather(*(_answers(server) for server in self._servers)))
+
+
+async def _answers(server: httpx.AsyncClient) -> bool:
+    """Rasa serves "/" only once its model is loaded, so an answer means it can reply."""
+    try:
+        response = await server.get("/", timeout=2.0)
+    except httpx.HTTPError:
+        return False
+    return response.status_code == 200

@@ -29,6 +29,11 @@ class Settings(BaseSettings):
         "processes sharing a PostgreSQL tracker store and a Redis lock store); requests go "
         "round them in turn and skip one that refuses connections.",
     )
+    action_server_url: str | None = Field(
+        None,
+        description="Base URL of Rasa's action server, for /ready to report on it (the "
+        "service never calls it otherwise); unset, /ready leaves it out.",
+    )
     rasa_timeout_seconds: float = Field(
         20.0, description="How long to wait for Rasa before treating it as down."
     )

@@ -13,7 +13,7 @@ import contextlib
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Coroutine, Iterable
+from collections.abc import Coroutine, Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import func, select
@@ -60,6 +60,7 @@ class MessageFlow:
         rate_limit_per_minute: int = 8,
         rate_limit_per_hour: int = 60,
         live: LiveUpdates | None = None,
+        stale_after: dt.timedelta = dt.timedelta(seconds=45),
     ) -> None:
         self._sessions = sessions
         self._assistant = assistant
@@ -75,6 +76,11 @@ class MessageFlow:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._live = live or LiveUpdates()
+        # Inbound messages a job of this process is handling, and how old a message still
+        # "received" must be before the recovery loop takes it as abandoned (its job failed
+        # mid-way, e.g. while the database restarted, or another process died).
+        self._in_hand: set[int] = set()
+        self._stale_after = stale_after
 
     # Background jobs -------------------------------------------------------------------
 
@@ -152,12 +158,21 @@ class MessageFlow:
 
     async def answer_sms(self, message_id: int) -> None:
         """Answer one stored inbound SMS (in the background, after the webhook answered)."""
-        conversation_id = self._conversation_of(message_id)
-        async with self._locks[conversation_id]:
-            _, goes_on = self._checked_for_risk(message_id)
-            if goes_on and self._screen_sms(message_id):
-                await self.answer(message_id, outbound_status="queued")
+        with self._handling(message_id):
+            conversation_id = self._conversation_of(message_id)
+            async with self._locks[conversation_id]:
+                _, goes_on = self._checked_for_risk(message_id)
+                if goes_on and self._screen_sms(message_id):
+                    await self.answer(message_id, outbound_status="queued")
         self._outbox.wake()
+
+    @contextlib.contextmanager
+    def _handling(self, message_id: int) -> Iterator[None]:
+        self._in_hand.add(message_id)
+        try:
+            yield
+        finally:
+            self._in_hand.discard(message_id)
 
     def _checked_for_risk(self, message_id: int) -> tuple[list[Message], bool]:
         """The safeguarding check, before anything else (opt-out, rate limit, the
@@ -293,11 +308,12 @@ class MessageFlow:
     async def answer_web(self, message_id: int) -> list[Message]:
         """The replies to one web message: crisis contacts for a risk phrase; otherwise the
         assistant's answer, after a check-in if the classifier thought it might be risk."""
-        async with self._locks[self._conversation_of(message_id)]:
-            checked, goes_on = self._checked_for_risk(message_id)
-            if not goes_on:
-                return checked
-            return checked + await self.answer(message_id, outbound_status="delivered")
+        with self._handling(message_id):
+            async with self._locks[self._conversation_of(message_id)]:
+                checked, goes_on = self._checked_for_risk(message_id)
+                if not goes_on:
+                    return checked
+                return checked + await self.answer(message_id, outbound_status="delivered")
 
     async def answer(self, message_id: int, outbound_status: str) -> list[Message]:
         """Ask the assistant about one stored inbound message and store its replies.
@@ -318,7 +334,7 @@ class MessageFlow:
                 inbound.text,
                 {"channel": conversation.channel, "council": conversation.council_id},
             )
-            earlier_waiting = _waiting_before(session, inbound)
+            earlier_waiting = _waiting_before(session, inbound, self._in_hand)
             retrying = inbound.status == "waiting"
         replies: list[BotReply] = []
         if not earlier_waiting:
@@ -389,11 +405,40 @@ class MessageFlow:
         while True:
             await asyncio.sleep(delay)
             try:
+                await self.answer_abandoned()
                 answered, failed = await self.answer_waiting()
             except Exception as error:
                 logger.error("re-asking waiting messages failed: %s", type(error).__name__)
                 answered, failed = 0, True
             delay = min(delay * 2, longest) if failed and not answered else every_seconds
+
+    async def answer_abandoned(self) -> int:
+        """Handle inbound messages still "received" long after they came, with no job of
+        this process on them: their job failed part-way (the database restarting under it)
+        or the process that had them died. Each step re-checks the status, so a message
+        that was handled meanwhile is left alone. Returns how many were taken up."""
+        before = utcnow() - self._stale_after
+        with self._sessions() as session:
+            abandoned = session.execute(
+                select(Message.id, Conversation.channel)
+                .join(Conversation, Message.conversation_id == Conversation.id)
+                .where(
+                    Message.direction == "in",
+                    Message.status == "received",
+                    Message.created_at < before,
+                )
+                .order_by(Message.id)
+            ).all()
+        abandoned = [(i, channel) for i, channel in abandoned if i not in self._in_hand]
+        if abandoned:
+            logger.warning("taking up %d message(s) left unhandled", len(abandoned))
+        for message_id, channel in abandoned:
+            if channel == "sms":
+                await self.answer_sms(message_id)
+            else:
+                # The chat's HTTP request is gone; the replies reach the widget's transcript.
+                await self.answer_web(message_id)
+        return len(abandoned)
 
     def _status_of(self, message_id: int) -> str:
         with self._sessions() as session:
@@ -435,18 +480,19 @@ def _last_council_number(session: Session, conversation: Conversation) -> str:
     )
 
 
-def _waiting_before(session: Session, inbound: Message) -> bool:
-    return (
-        session.scalar(
-            select(Message.id).where(
-                Message.conversation_id == inbound.conversation_id,
-                Message.direction == "in",
-                Message.status == "waiting",
-                Message.id < inbound.id,
-            )
+def _waiting_before(session: Session, inbound: Message, in_hand: set[int]) -> bool:
+    """Whether an earlier message of the conversation must be answered first: one waiting
+    for the assistant, or one still "received" that no job of this process has (its job
+    died, or another service process has it). The later one then waits behind it."""
+    earlier = session.execute(
+        select(Message.id, Message.status).where(
+            Message.conversation_id == inbound.conversation_id,
+            Message.direction == "in",
+            Message.status.in_(("waiting", "received")),
+            Message.id < inbound.id,
         )
-        is not None
-    )
+    ).all()
+    return any(status == "waiting" or i not in in_hand for i, status in earlier)
 
 
 def _log_failure(task: asyncio.Task[Any]) -> None:

@@ -1,7 +1,8 @@
-"""Liveness and readiness, for the run command, docker compose and load balancers."""
+"""Liveness and readiness, for the run command, docker compose, load balancers and monitoring."""
 
 from __future__ import annotations
 
+import httpx
 from fastapi import APIRouter, Request, Response, status
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -19,33 +20,58 @@ def health() -> dict[str, str]:
 
 @router.get("/ready")
 async def ready(request: Request, response: Response) -> dict[str, object]:
-    """The service can do its job: database reachable, Rasa answering. Also the backlog
-    (texts in the outbox, messages waiting for the assistant) for monitoring."""
+    """Whether the service can take messages, and how each part it relies on is doing.
+
+    503 ("unavailable") only when the database is unreachable: then nothing can be stored.
+    With Rasa or the action server down the service still takes and keeps every message
+    (they wait and are answered when the assistant is back), so a load balancer must keep
+    sending it traffic: that is 200 with status "degraded", for monitoring to alert on.
+    """
+    state = request.app.state
     checks: dict[str, bool] = {}
     backlog: dict[str, int] = {}
     try:
-        with request.app.state.sessions() as session:
+        with state.sessions() as session:
             session.execute(text("SELECT 1"))
             backlog = _backlog(session)
         checks["database"] = True
     except Exception:
         checks["database"] = False
-    checks["assistant"] = await request.app.state.assistant.is_ready()
-    ok = all(checks.values())
-    if not ok:
+    servers = await state.assistant.servers_ready()
+    checks["assistant"] = any(servers)
+    if state.settings.action_server_url:
+        checks["action_server"] = await _answers(state.settings.action_server_url + "/health")
+    if not checks["database"]:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    return {"status": "ok" if ok else "unavailable", "checks": checks, "backlog": backlog}
+    verdict = "ok" if all(checks.values()) and all(servers) else "degraded"
+    return {
+        "status": verdict if checks["database"] else "unavailable",
+        "checks": checks,
+        # Each Rasa server in RASA_URL's order: one down still leaves the others answering.
+        "assistant_servers": servers,
+        "backlog": backlog,
+    }
+
+
+async def _answers(url: str) -> bool:
+    try:
+        async with httpx.AsyncClient(timeout=2.0) as client:
+            return (await client.get(url)).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def _backlog(session: Session) -> dict[str, int]:
     counts = dict(
         session.execute(
             select(Message.status, func.count())
-            .where(Message.status.in_(("queued", "sending", "waiting")))
+            .where(Message.status.in_(("queued", "sending", "waiting", "received")))
             .group_by(Message.status)
         ).all()
     )
     return {
         "sms_outbox": counts.get("queued", 0) + counts.get("sending", 0),
         "waiting_for_assistant": counts.get("waiting", 0),
+        # Stored and being handled; one that stays here is taken up by the recovery loop.
+        "being_handled": counts.get("received", 0),
     }

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import httpx
 from sqlalchemy import select
 
-from sms_gateway.models import Message
+from sms_gateway.models import Contact, Conversation, Message
 from tests.integration.conftest import LANCASHIRE_NUMBER, RunningService
 
 _sids = itertools.count(1)
@@ -83,3 +83,34 @@ def joined(replies: list) -> str:
 
 def topics(replies: list) -> list[str | None]:
     return [r["topic"] if isinstance(r, dict) else r.topic for r in replies]
+
+
+def text_until_taken(service: RunningService, body: str, sender: str, sid: str) -> list[int]:
+    """Post a text as Twilio does, again with the same MessageSid while the service is down
+    or restarting (Twilio's connection-override retries): stored once, whatever happens.
+    Returns the HTTP statuses of the refused attempts (none for a connection refused)."""
+    deadline = time.monotonic() + 120
+    refused: list[int] = []
+    while True:
+        try:
+            status = service.text_in(body, sender, sid=sid, timeout=5).status_code
+            if status == 200:
+                return refused
+            refused.append(status)
+        except httpx.HTTPError:
+            pass
+        assert time.monotonic() < deadline, "the service never took the text"
+        time.sleep(0.2)
+
+
+def sms_topics(service: RunningService, number: str) -> list[str]:
+    """The topics of the assistant's answers to one number, one per answer (not per part)."""
+    with service.engine.connect() as connection:
+        rows = connection.execute(
+            select(Message.topic, Message.sources)
+            .join(Conversation, Message.conversation_id == Conversation.id)
+            .join(Contact, Conversation.contact_id == Contact.id)
+            .where(Contact.address == number, Message.author == "bot")
+            .order_by(Message.id)
+        ).all()
+    return [topic for topic, sources in rows if sources]

@@ -20,10 +20,10 @@ from sqlalchemy import func, select
 from devtools.databases import drop_databases, shared_stores
 from devtools.processes import Ports, free_port, local_stack
 from devtools.supervisor import Supervisor
-from sms_gateway.models import Contact, Conversation, Message
+from sms_gateway.models import Message
 from tests.conftest import POSTGRES_URL, empty_database
 from tests.integration.conftest import INTERNAL_TOKEN, TEST_SETTINGS, RunningService
-from tests.integration.conversations import Texting, joined, topics
+from tests.integration.conversations import Texting, joined, sms_topics, text_until_taken, topics
 from tests.integration.test_conversation import open_weekday_ahead
 
 pytestmark = pytest.mark.integration
@@ -105,20 +105,6 @@ QUESTIONS = (
 )
 
 
-def text_until_taken(service: RunningService, body: str, sender: str, sid: str) -> None:
-    """Post a text as Twilio does, again with the same MessageSid while the service is down
-    or restarting (Twilio's connection-override retries): stored once, whatever happens."""
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if service.text_in(body, sender, sid=sid, timeout=5).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        assert time.monotonic() < deadline, "the service never took the text"
-        time.sleep(0.2)
-
-
 def test_rasa_killed_and_service_restarted_under_load_answer_each_text_exactly_once(
     scaled,
 ) -> None:
@@ -170,22 +156,11 @@ def test_rasa_killed_and_service_restarted_under_load_answer_each_text_exactly_o
     supervisor.restart("rasa-2")
 
 
-def sms_topics(service: RunningService, number: str) -> list[str]:
-    """The topics of the assistant's answers to one number, one per answer (not per part)."""
-    with service.engine.connect() as connection:
-        rows = connection.execute(
-            select(Message.topic, Message.sources)
-            .join(Conversation, Message.conversation_id == Conversation.id)
-            .join(Contact, Conversation.contact_id == Contact.id)
-            .where(Contact.address == number, Message.author == "bot")
-            .order_by(Message.id)
-        ).all()
-    return [topic for topic, sources in rows if sources]
-
-
 def test_with_one_rasa_process_killed_every_message_is_still_answered(scaled) -> None:
     service, supervisor = scaled
     supervisor.stop("rasa-2")
+    ready = httpx.get(f"{service.base_url}/ready").json()
+    assert ready["status"] == "degraded" and ready["assistant_servers"] == [True, False]
     for index in range(4):
         texting = Texting(service, f"+4477009009{50 + index}")
         replies = texting.say("what is staying put", timeout=60)

@@ -84,7 +84,10 @@ def test_bad_requests_get_clear_answers_and_change_nothing(service) -> None:
     assert len(service.stored_messages()) == before
 
 
-def test_readiness_reports_database_and_assistant(service) -> None:
+def test_readiness_reports_database_assistant_and_action_server(service) -> None:
     response = httpx.get(f"{service.base_url}/ready")
     assert response.status_code == 200
-    assert response.json()["checks"] == {"database": True, "assistant": True}
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["checks"] == {"database": True, "assistant": True, "action_server": True}
+    assert body["assistant_servers"] == [True]

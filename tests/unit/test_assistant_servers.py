@@ -6,13 +6,16 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, TypeVar
 
 import pytest
 
 from devtools.processes import free_port
 from sms_gateway.assistant import AssistantClient, AssistantUnavailable
+
+T = TypeVar("T")
 
 
 class FakeRasa(ThreadingHTTPServer):
@@ -39,6 +42,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
+    def do_GET(self) -> None:
+        # Rasa's root answers once its model is loaded: what readiness asks.
+        payload = b"Hello from Rasa: 3.6"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
     def log_message(self, *args: object) -> None:
         pass
 
@@ -61,12 +72,17 @@ def ask_all(client: AssistantClient, texts: list[str]) -> list[str]:
         finally:
             await client.close()
 
-    # In a thread of its own: the browser tests leave an event loop running in this one.
-    outcome: list[list[str] | BaseException] = []
+    return in_own_loop(run())
+
+
+def in_own_loop(job: Coroutine[Any, Any, T]) -> T:
+    """Run `job` in a thread of its own: the browser tests leave an event loop running in
+    this one."""
+    outcome: list[T | BaseException] = []
 
     def in_thread() -> None:
         try:
-            outcome.append(asyncio.run(run()))
+            outcome.append(asyncio.run(job))
         except BaseException as error:  # handed back to the test's thread
             outcome.append(error)
 
@@ -106,3 +122,16 @@ def test_all_servers_down_means_the_assistant_is_unavailable() -> None:
     client = AssistantClient([f"http://127.0.0.1:{free_port()}"] * 2, timeout=5)
     with pytest.raises(AssistantUnavailable):
         ask_all(client, ["one"])
+
+
+def test_readiness_names_each_server_that_is_down(servers: list[FakeRasa]) -> None:
+    down = f"http://127.0.0.1:{free_port()}"
+    client = AssistantClient([servers[0].url, down, servers[1].url], timeout=5)
+
+    async def readiness() -> tuple[list[bool], bool]:
+        try:
+            return await client.servers_ready(), await client.is_ready()
+        finally:
+            await client.close()
+
+    assert in_own_loop(readiness()) == ([True, False, True], True)
