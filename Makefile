@@ -18,7 +18,7 @@ TRAINING_INPUTS := bot/config.yml $(wildcard bot/domain/*.yml bot/data/*.yml) \
 	$(wildcard knowledge/articles/*.yml) knowledge/training.py knowledge/loader.py
 
 .PHONY: help run run-scaled bench test eval safeguarding-report setup lint check-knowledge unit integration validate rasa-test bot-unit \
-	nlu-report generate clean
+	nlu-report nlu-check generate clean
 
 help:
 	@echo "make run    run the whole assistant locally (SQLite, fake SMS provider)"
@@ -42,7 +42,7 @@ run-scaled: setup
 	@scripts/ensure-redis.sh
 	$(PY) -m devtools.run --rasa-processes 2 --postgres postgresql://postgres@127.0.0.1:5432/postgres
 
-test: setup lint check-knowledge validate rasa-test bot-unit
+test: setup lint check-knowledge validate rasa-test bot-unit nlu-check
 	@scripts/ensure-postgres.sh
 	@scripts/ensure-redis.sh
 	@scripts/ensure-chromium.sh
@@ -125,6 +125,10 @@ rasa-test: setup
 		ACTION_SERVER_URL=http://127.0.0.1:5055 .venv/bin/rasa test core \
 		--model $(MODEL:bot/%=%) --stories tests/test_stories.yml \
 		--fail-on-prediction-errors --out results
+
+# The trained model on everyday answers that must not read as risk (seconds, not minutes).
+nlu-check: setup
+	cd bot && $(RASA_ENV) PYTHONPATH=. .venv/bin/python -m pytest -q tests/model
 
 # The action server's own unit tests (tracker fixtures), in the Rasa environment.
 bot-unit: bot/.venv/.synced generate

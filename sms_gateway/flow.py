@@ -166,6 +166,10 @@ class MessageFlow:
                     await self.answer(message_id, outbound_status="queued")
         self._outbox.wake()
 
+    def handling(self, message_id: int) -> bool:
+        """Whether a job of this process is answering this message now."""
+        return message_id in self._in_hand
+
     @contextlib.contextmanager
     def _handling(self, message_id: int) -> Iterator[None]:
         self._in_hand.add(message_id)

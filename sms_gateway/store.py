@@ -91,6 +91,29 @@ def record_inbound(session: Session, conversation: Conversation, text: str) -> M
     return message
 
 
+class SentElsewhere(Exception):
+    """A client message id already used in another conversation."""
+
+
+def record_inbound_once(
+    session: Session, conversation: Conversation, text: str, client_id: str
+) -> tuple[Message, bool]:
+    """Store a web message the widget may send again (after a timeout or a 503) under the
+    same client-made id: stored once. Returns the message and whether it is new."""
+    external_id = f"web-{client_id}"
+    message = _inbound(conversation, text, external_id=external_id)
+    try:
+        with session.begin_nested():
+            session.add(message)
+    except IntegrityError:
+        earlier = session.scalars(select(Message).where(Message.external_id == external_id)).one()
+        if earlier.conversation_id != conversation.id:
+            raise SentElsewhere from None
+        return earlier, False
+    conversation.last_message_at = utcnow()
+    return message, True
+
+
 def record_replies(
     session: Session,
     conversation: Conversation,

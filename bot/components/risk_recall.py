@@ -1,9 +1,10 @@
-"""Tune the intent classifier for recall on risk: if `risk` comes anywhere near the top, it wins.
+"""Tune the intent classifier for recall on risk: if `risk` is a close second, it wins.
 
 A young person at risk who is answered with an article about lodgings has been failed; an
 adviser glancing at a false alarm has not. So after DIET, any message where `risk` scores at
 least `floor` is treated as a risk message, whatever scored higher. (The service's own
-safeguarding screen runs before Rasa as well; this is the second net.)
+safeguarding screen runs before Rasa on every message; this is a further net.) The floor is
+set in config.yml; too low a floor turns everyday answers into crisis replies.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def promote_risk(ranking: list[dict[str, Any]], floor: float) -> list[dict[str, 
 class RiskRecallClassifier(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"floor": 0.2}
+        return {"floor": 0.4}
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.floor = float(config["floor"])

@@ -26,7 +26,13 @@ from starlette.concurrency import run_in_threadpool
 from sms_gateway.councils import UnknownCouncil
 from sms_gateway.db import transaction
 from sms_gateway.models import Message, WebSession, as_utc, utcnow
-from sms_gateway.store import create_web_session, find_web_session, record_inbound
+from sms_gateway.store import (
+    SentElsewhere,
+    create_web_session,
+    find_web_session,
+    record_inbound,
+    record_inbound_once,
+)
 
 router = APIRouter(prefix="/api/chat", tags=["web chat"])
 
@@ -48,6 +54,9 @@ class SessionCreated(BaseModel):
 
 class NewMessage(BaseModel):
     text: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+    # Made by the widget for each message and sent again with it when it retries, so a
+    # message whose first try did reach us is not stored (and answered) twice.
+    client_message_id: str | None = Field(None, pattern=r"^[A-Za-z0-9-]{8,48}$")
 
 
 class Option(BaseModel):
@@ -158,11 +167,41 @@ async def send_message(
     request: Request,
     authorization: Annotated[str | None, Header()] = None,
 ) -> Replies:
+    flow = request.app.state.flow
     with transaction(request.app.state.sessions) as session:
         web_session = _web_session(session, session_id, authorization)
-        inbound = record_inbound(session, web_session.conversation, body.text.strip())
-    replies = await request.app.state.flow.answer_web(inbound.id)
+        conversation, text = web_session.conversation, body.text.strip()
+        if body.client_message_id is None:
+            inbound, new = record_inbound(session, conversation, text), True
+        else:
+            try:
+                inbound, new = record_inbound_once(
+                    session, conversation, text, body.client_message_id
+                )
+            except SentElsewhere:
+                raise HTTPException(
+                    status.HTTP_409_CONFLICT, "client_message_id was used in another chat"
+                ) from None
+    if new or (inbound.status == "received" and not flow.handling(inbound.id)):
+        # New, or stored by a try whose answer failed part-way: answer it now.
+        replies = await flow.answer_web(inbound.id)
+    else:
+        # A retry of a message already answered (or being answered): its replies so far;
+        # any later ones come on the event stream as usual.
+        replies = await run_in_threadpool(_replies_to, request, inbound)
     return Replies(message_id=inbound.id, replies=[ChatMessage.of(r) for r in replies])
+
+
+def _replies_to(request: Request, inbound: Message) -> list[Message]:
+    """What was sent to the young person after this message and before their next one."""
+    with request.app.state.sessions() as session:
+        later = _messages_after(session, inbound.conversation_id, inbound.id, outbound_only=False)
+    replies = []
+    for message in later:
+        if message.direction == "in":
+            break
+        replies.append(message)
+    return replies
 
 
 @router.get("/sessions/{session_id}/messages")

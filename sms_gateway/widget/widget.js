@@ -229,10 +229,11 @@
     pending += 1;
     setTyping(true);
     // One at a time, in order: answers never overtake each other.
+    const body = { text: clean, client_message_id: newMessageId() };
     sending = sending.then(async () => {
       try {
         await ensureSession();
-        const answer = await api("POST", `/sessions/${chat.id}/messages`, { text: clean });
+        const answer = await sendWithRetries(`/sessions/${chat.id}/messages`, body);
         shown.add(answer.message_id);
         const bubbles = answer.replies.map(showMessage).filter(Boolean);
         scrollToStartOf(bubbles[0]);
@@ -250,6 +251,30 @@
         if (!pending) setTyping(false);
       }
     });
+  }
+
+  // A network failure or a 5xx (the service restarting, its database failing over) is tried
+  // again, with the same message id so the service stores and answers it once: about 15
+  // seconds in all before the young person is told it could not be sent.
+  const RETRY_DELAYS_MS = [1000, 2000, 4000, 8000];
+
+  async function sendWithRetries(path, body) {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await api("POST", path, body);
+      } catch (error) {
+        const retryable = error.status === undefined || error.status >= 500;
+        if (!retryable || attempt >= RETRY_DELAYS_MS.length) throw error;
+        status.textContent = "Still sending";
+        await new Promise((resolve) => setTimeout(resolve, RETRY_DELAYS_MS[attempt]));
+      }
+    }
+  }
+
+  function newMessageId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    const bytes = crypto.getRandomValues(new Uint8Array(16)); // pages served over http
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
   form.addEventListener("submit", (event) => {

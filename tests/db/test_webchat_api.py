@@ -18,8 +18,13 @@ from sms_gateway.accounts import create_account
 from sms_gateway.app import create_app
 from sms_gateway.config import Settings
 from sms_gateway.db import transaction
-from sms_gateway.models import Conversation, Message
-from sms_gateway.store import open_conversation, record_inbound_sms, sms_contact
+from sms_gateway.models import Conversation, Message, WebSession
+from sms_gateway.store import (
+    open_conversation,
+    record_inbound_once,
+    record_inbound_sms,
+    sms_contact,
+)
 from tests.console_user import PASSWORD, ConsoleUser
 
 DOWN = "http://127.0.0.1:9"  # nothing listens: Rasa and Twilio are both unreachable
@@ -113,6 +118,41 @@ def test_the_transcript_shows_the_young_persons_messages_and_the_replies_in_orde
     assert messages[0]["id"] == sent["message_id"]
     assert messages[1]["id"] == sent["replies"][0]["id"]  # the holding reply (Rasa is down)
     assert chat.transcript(after=messages[0]["id"])["messages"] == messages[1:]
+
+
+def test_a_message_sent_again_with_its_id_is_stored_and_answered_once(client: TestClient):
+    """The widget retries after a timeout or a 503 with the same client_message_id: the
+    retry gets the first try's message and replies, and nothing is stored twice."""
+    chat = Chat(client)
+    url = f"/api/chat/sessions/{chat.id}/messages"
+    body = {"text": "what is staying put", "client_message_id": "9b2f4c1e-0d7a-4d3e-9d55-1f0c"}
+    first = client.post(url, json=body, headers=chat.auth)
+    again = client.post(url, json=body, headers=chat.auth)
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json()  # same message id, same (holding) reply
+    messages = chat.transcript()["messages"]
+    assert [m["author"] for m in messages] == ["young_person", "bot"]
+
+    other = Chat(client)
+    elsewhere = client.post(
+        f"/api/chat/sessions/{other.id}/messages", json=body, headers=other.auth
+    )
+    assert elsewhere.status_code == 409  # an id is one chat's, never a way into another
+    bad = client.post(url, json={**body, "client_message_id": "x"}, headers=chat.auth)
+    assert bad.status_code == 422
+
+
+def test_a_retry_of_a_message_stored_but_never_answered_is_answered_then(client: TestClient):
+    """The first try was stored, then the database went away before it was answered."""
+    chat = Chat(client)
+    with transaction(client.app.state.sessions) as session:
+        web = session.scalars(select(WebSession).where(WebSession.id == chat.id)).one()
+        stored, _ = record_inbound_once(session, web.conversation, "hello", "a1b2c3d4e5f6")
+        stored_id = stored.id
+    body = {"text": "hello", "client_message_id": "a1b2c3d4e5f6"}
+    retry = client.post(f"/api/chat/sessions/{chat.id}/messages", json=body, headers=chat.auth)
+    assert retry.status_code == 200 and retry.json()["message_id"] == stored_id
+    assert retry.json()["replies"][0]["topic"] == "holding"  # asked now (Rasa is down here)
 
 
 def test_another_chats_token_or_no_token_gets_nothing(client: TestClient) -> None:

@@ -14,12 +14,12 @@ from pathlib import Path
 import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, Route, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sms_gateway.accounts import create_account
-from sms_gateway.models import Escalation, WebSession
+from sms_gateway.models import Escalation, Message, WebSession
 from tests.console_user import PASSWORD, ConsoleUser
 from tests.integration.conftest import RunningService
 
@@ -146,6 +146,39 @@ def test_by_keyboard_a_question_gets_an_answer_with_its_sources_as_links(page: P
     page.keyboard.press("Escape")
     expect(widget(page).get_by_role("dialog")).to_be_hidden()
     assert focused_in_widget(page) == "launcher"
+
+
+def test_a_message_whose_answer_was_lost_is_sent_again_and_answered_once(
+    page: Page, service: RunningService
+) -> None:
+    """The first try reaches the service (stored, answered) but its answer is lost on the way
+    back (a 503 from a proxy, a dropped connection): the widget sends it again with the same
+    id, and the young person sees one message and one answer; the service stored one."""
+    lost: list[str] = []
+
+    def lose_the_first_answer(route: Route) -> None:
+        if route.request.method == "POST" and not lost:
+            route.fetch()  # it reaches the service ...
+            lost.append(route.request.post_data_json["client_message_id"])
+            route.fulfill(status=503, body="")  # ... and the answer never comes back
+        else:
+            route.continue_()
+
+    page.route(re.compile(r".*/api/chat/sessions/[^/]+/messages$"), lose_the_first_answer)
+    open_by_keyboard(page)
+    ask(page, QUESTION)
+    expect(last_answer(page)).to_contain_text("Staying Put", ignore_case=True)
+    assert lost, "the first try was not intercepted"
+    expect(widget(page).locator(".message.from-bot", has_text="Staying Put")).to_have_count(1)
+    expect(widget(page).locator(".message.from-young_person")).to_have_count(1)
+    with service.engine.connect() as connection:
+        inbound = connection.execute(
+            select(Message.text).where(
+                Message.conversation_id == conversation_of_page(page, service),
+                Message.direction == "in",
+            )
+        ).all()
+    assert [text for (text,) in inbound] == [QUESTION]
 
 
 def test_tab_and_shift_tab_reach_every_control_of_the_chat_in_reading_order(page: Page) -> None:
