@@ -94,6 +94,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_segments=settings.sms_max_segments,
             rate_limit_per_minute=settings.sms_rate_limit_per_minute,
             rate_limit_per_hour=settings.sms_rate_limit_per_hour,
+            web_rate_limit_per_minute=settings.web_chat_rate_limit_per_minute,
+            web_rate_limit_per_hour=settings.web_chat_rate_limit_per_hour,
             live=app.state.live,
             # Longer than any job takes (two tries at Rasa), so only abandoned ones qualify.
             stale_after=dt.timedelta(seconds=2 * settings.rasa_timeout_seconds + 5),

@@ -90,6 +90,12 @@ class Settings(BaseSettings):
     sms_rate_limit_per_hour: int = Field(
         60, description="Texts one number may send in an hour before they are held unanswered."
     )
+    web_chat_rate_limit_per_minute: int = Field(
+        20,
+        description="Messages one web chat may send in a minute; more are kept and checked "
+        "for risk but not answered, and the young person is told once.",
+    )
+    web_chat_rate_limit_per_hour: int = Field(200, description="The same, per hour.")
     assistant_retry_seconds: float = Field(
         5.0,
         description="While messages wait for the assistant (Rasa or the action server "

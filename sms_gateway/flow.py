@@ -35,6 +35,8 @@ from sms_gateway.store import record_replies
 
 logger = logging.getLogger(__name__)
 
+# (window, most messages in it) pairs, shortest window first.
+RateLimits = tuple[tuple[dt.timedelta, int], ...]
 # Marks an inbound message the classifier flagged and that got a check-in reply.
 CHECKED_IN = "crisis_check"
 HOLDING_REPLY = BotReply(
@@ -59,6 +61,8 @@ class MessageFlow:
         max_segments: int = 2,
         rate_limit_per_minute: int = 8,
         rate_limit_per_hour: int = 60,
+        web_rate_limit_per_minute: int = 20,
+        web_rate_limit_per_hour: int = 200,
         live: LiveUpdates | None = None,
         stale_after: dt.timedelta = dt.timedelta(seconds=45),
     ) -> None:
@@ -72,6 +76,11 @@ class MessageFlow:
         self._limits = (
             (dt.timedelta(minutes=1), rate_limit_per_minute),
             (dt.timedelta(hours=1), rate_limit_per_hour),
+        )
+        # Typing (and tapping option buttons) is quicker than texting.
+        self._web_limits = (
+            (dt.timedelta(minutes=1), web_rate_limit_per_minute),
+            (dt.timedelta(hours=1), web_rate_limit_per_hour),
         )
         self._tasks: set[asyncio.Task[Any]] = set()
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
@@ -275,11 +284,13 @@ class MessageFlow:
                 conversation.notice_sent_at = utcnow()
             return True
 
-    def _over_rate_limit(self, session: Session, inbound: Message) -> bool:
+    def _over_rate_limit(
+        self, session: Session, inbound: Message, limits: RateLimits | None = None
+    ) -> bool:
         """Counted over the number's texts up to this one, so a burst is cut at the same
         message however the background jobs interleave."""
         contact_id = inbound.conversation.contact_id
-        for window, limit in self._limits:
+        for window, limit in limits or self._limits:
             count = session.scalar(
                 select(func.count(Message.id))
                 .join(Conversation, Message.conversation_id == Conversation.id)
@@ -294,8 +305,10 @@ class MessageFlow:
                 return True
         return False
 
-    def _told_to_slow_down(self, session: Session, conversation: Conversation) -> bool:
-        since = utcnow() - self._limits[-1][0]
+    def _told_to_slow_down(
+        self, session: Session, conversation: Conversation, limits: RateLimits | None = None
+    ) -> bool:
+        since = utcnow() - (limits or self._limits)[-1][0]
         return (
             session.scalar(
                 select(Message.id).where(
@@ -317,7 +330,28 @@ class MessageFlow:
                 checked, goes_on = self._checked_for_risk(message_id)
                 if not goes_on:
                     return checked
+                limited = self._web_rate_limited(message_id)
+                if limited is not None:
+                    return checked + limited
                 return checked + await self.answer(message_id, outbound_status="delivered")
+
+    def _web_rate_limited(self, message_id: int) -> list[Message] | None:
+        """The same per-minute and per-hour limits as for texts, per chat: a message over
+        them is kept (and was checked for risk) but not sent to the assistant; the young
+        person is told once. None when the message is within the limits."""
+        with transaction(self._sessions) as session:
+            inbound = session.get_one(Message, message_id)
+            over = self._over_rate_limit(session, inbound, self._web_limits)
+            if inbound.status != "received" or not over:
+                return None
+            inbound.status = "rate_limited"
+            logger.info("web message %s over the rate limit: stored, not answered", message_id)
+            if self._told_to_slow_down(session, inbound.conversation, self._web_limits):
+                return []
+            notice = BotReply(sms_notices.slow_down_web(), topic="rate_limited")
+            stored = record_replies(session, inbound.conversation, [notice], "delivered", "system")
+        self._live.notify(inbound.conversation_id)
+        return stored
 
     async def answer(self, message_id: int, outbound_status: str) -> list[Message]:
         """Ask the assistant about one stored inbound message and store its replies.

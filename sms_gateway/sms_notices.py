@@ -42,3 +42,10 @@ def slow_down() -> str:
         "You've sent a lot of texts in a short time, so I'll pause for a few minutes before "
         f"answering more. {EMERGENCY}"
     )
+
+
+def slow_down_web() -> str:
+    return (
+        "You've sent a lot of messages in a short time, so I'll pause for a few minutes "
+        f"before answering more. {EMERGENCY}"
+    )

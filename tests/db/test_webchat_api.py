@@ -340,3 +340,29 @@ def test_open_event_streams_end_when_the_service_shuts_down(database_url: str) -
             lines = list(response.iter_lines())
         assert time.monotonic() - started < 10
         assert not any(line.startswith("event: end") for line in lines)  # the chat goes on
+
+
+def test_a_chat_over_the_rate_limit_is_kept_and_told_once_but_risk_still_gets_contacts(
+    database_url: str,
+) -> None:
+    settings = Settings(
+        database_url=database_url,
+        rasa_url=DOWN,
+        twilio_api_base_url=DOWN,
+        web_chat_rate_limit_per_minute=3,
+    )
+    with TestClient(create_app(settings)) as client:
+        chat = Chat(client)
+        answers = [chat.say(f"question {n}")["replies"] for n in range(1, 6)]
+        topics = [[r["topic"] for r in replies] for replies in answers]
+        # Within the limit: answered (here the holding reply, as Rasa is down). Over it: kept
+        # unanswered, with one notice; then nothing more.
+        assert topics[:3] == [["holding"]] * 3
+        assert topics[3:] == [["rate_limited"], []]
+        crisis = chat.say("i want to kill myself tonight")["replies"]
+        assert crisis and crisis[0]["topic"] == "crisis" and "999" in crisis[0]["text"]
+        with client.app.state.sessions() as session:
+            statuses = session.scalars(
+                select(Message.status).where(Message.direction == "in").order_by(Message.id)
+            ).all()
+    assert statuses[3:] == ["rate_limited", "rate_limited", "risk"]
