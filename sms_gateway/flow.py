@@ -219,6 +219,7 @@ class MessageFlow:
                 message_id,
                 finding.found_by,
                 finding.category,
+                extra={"message_id": message_id, "conversation_id": conversation.id},
             )
             stored = self.send(
                 session, conversation, [reply], "system", council_number=inbound.council_number
@@ -396,7 +397,17 @@ class MessageFlow:
                 first_of_outage = not earlier_waiting or conversation.channel == "web"
                 if not retrying and first_of_outage:
                     replies = [HOLDING_REPLY]
-            logger.info("message %s %s with %d reply(s)", message_id, inbound.status, len(replies))
+            logger.info(
+                "message %s %s with %d reply(s)",
+                message_id,
+                inbound.status,
+                len(replies),
+                extra={
+                    "message_id": message_id,
+                    "conversation_id": conversation.id,
+                    "status": inbound.status,
+                },
+            )
             if not replies:
                 return []
             if conversation.channel == "sms":

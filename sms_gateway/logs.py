@@ -12,6 +12,9 @@ import json
 import logging
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+# Fields a call site may attach (`extra=`), so a collector can filter by them. Only these are
+# written: anything else passed as extra is left out, whatever it holds.
+FIELDS = ("message_id", "conversation_id", "council", "status")
 
 
 class JsonFormatter(logging.Formatter):
@@ -24,6 +27,10 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        for name in FIELDS:
+            value = getattr(record, name, None)
+            if isinstance(value, int | str):
+                event[name] = value
         if record.exc_info and record.exc_info[0] is not None:
             event["error"] = record.exc_info[0].__name__
             if record.exc_info[2] is not None:

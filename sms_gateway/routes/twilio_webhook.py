@@ -74,7 +74,12 @@ async def inbound_sms(request: Request) -> Response:
     if message is None:
         logger.info("duplicate inbound sms ignored (Twilio retry)")
         return _twiml()
-    logger.info("inbound sms %s stored for council %s", message.id, council.id)
+    logger.info(
+        "inbound sms %s stored for council %s",
+        message.id,
+        council.id,
+        extra={"message_id": message.id, "conversation_id": conversation.id, "council": council.id},
+    )
     if not handled:
         state.flow.in_background(state.flow.answer_sms(message.id))
     return _twiml()

@@ -10,9 +10,11 @@ import sys
 from sms_gateway.logs import JsonFormatter
 
 
-def record(message: str, *args: object, exc_info: object = None) -> logging.LogRecord:
+def record(
+    message: str, *args: object, exc_info: object = None, extra: dict | None = None
+) -> logging.LogRecord:
     return logging.getLogger("sms_gateway.flow").makeRecord(
-        "sms_gateway.flow", logging.WARNING, __file__, 1, message, args, exc_info
+        "sms_gateway.flow", logging.WARNING, __file__, 1, message, args, exc_info, extra=extra
     )
 
 
@@ -32,3 +34,12 @@ def test_an_exception_is_logged_by_type_and_place_not_by_its_message() -> None:
     event = json.loads(line)
     assert event["error"] == "ValueError" and event["where"].startswith("test_logs.py:")
     assert "07700" not in line
+
+
+def test_ids_and_statuses_are_fields_of_their_own_and_nothing_else_passed_along_is() -> None:
+    extra = {"message_id": 42, "conversation_id": "c-1", "status": "waiting",
+             "phone": "+447700900123", "text": "help me"}  # fmt: skip
+    event = json.loads(JsonFormatter().format(record("message waiting", extra=extra)))
+    assert event["message_id"] == 42 and event["conversation_id"] == "c-1"
+    assert event["status"] == "waiting"
+    assert "phone" not in event and "text" not in event
