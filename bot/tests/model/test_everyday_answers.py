@@ -37,8 +37,8 @@ def parsed() -> dict[str, dict[str, Any]]:
 # every change to the training data flips one or two borderline messages either way. So, as
 # for the near misses in tests/integration/test_safeguarding.py, the bar is a rate: at most
 # 2 of these 50 (4%) may read as risk, and each one is listed. Three trainings on
-# 2026-11-22 had 1, 2 and 2 (docs/safeguarding.md); a training with more fails here. Crisis contacts for an idiom
-# puzzle a young person; they do not hide anything from them.
+# 2026-11-22 had 1, 2 and 2 (docs/safeguarding.md); a training with more fails here.
+# Crisis contacts for an idiom puzzle a young person; they do not hide anything from them.
 MOST_READ_AS_RISK = 2
 
 
