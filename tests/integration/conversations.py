@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from sms_gateway.models import Contact, Conversation, Message
 from tests.integration.conftest import LANCASHIRE_NUMBER, RunningService
@@ -114,3 +114,27 @@ def sms_topics(service: RunningService, number: str) -> list[str]:
             .order_by(Message.id)
         ).all()
     return [topic for topic, sources in rows if sources]
+
+
+def inbound_once_settled(service: RunningService, timeout: float = 180) -> list[tuple[str, str]]:
+    """(MessageSid, status) of every inbound message, once none is still being handled or
+    waiting for the assistant; fails if that takes longer than `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    with service.engine.connect() as connection:
+        while True:
+            pending = connection.execute(
+                select(func.count())
+                .select_from(Message)
+                .where(Message.direction == "in", Message.status.in_(("received", "waiting")))
+            ).scalar_one()
+            if not pending:
+                break
+            assert time.monotonic() < deadline, f"{pending} text(s) never answered"
+            time.sleep(1)
+            connection.rollback()
+        return [
+            (sid, status)
+            for sid, status in connection.execute(
+                select(Message.external_id, Message.status).where(Message.direction == "in")
+            )
+        ]

@@ -14,14 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
 
 from devtools.databases import ensure_database, shared_stores
 from devtools.processes import Ports, local_stack
 from devtools.supervisor import Supervisor
-from sms_gateway.models import Message
 from tests.integration.conftest import INTERNAL_TOKEN, TEST_SETTINGS, RunningService
-from tests.integration.conversations import sms_topics, text_until_taken
+from tests.integration.conversations import inbound_once_settled, sms_topics, text_until_taken
 from tests.integration.private_postgres import PrivatePostgres
 
 pytestmark = pytest.mark.integration
@@ -91,22 +89,7 @@ def test_postgresql_restarting_under_load_loses_no_text_and_answers_each_once_in
     assert refused and set(refused) == {503}, refused
 
     service.engine.dispose()  # the test's own connections died with the server too
-    deadline = time.monotonic() + 180
-    with service.engine.connect() as connection:
-        while True:
-            pending = connection.execute(
-                select(func.count())
-                .select_from(Message)
-                .where(Message.direction == "in", Message.status.in_(("received", "waiting")))
-            ).scalar_one()
-            if not pending:
-                break
-            assert time.monotonic() < deadline, f"{pending} text(s) never answered"
-            time.sleep(1)
-            connection.rollback()
-        inbound = connection.execute(
-            select(Message.external_id, Message.status).where(Message.direction == "in")
-        ).all()
+    inbound = inbound_once_settled(service)
     stored = [sid for sid, _ in inbound]
     assert sorted(stored) == sorted(sid for _, _, sid in plan)  # each once
     assert {status for _, status in inbound} == {"answered"}

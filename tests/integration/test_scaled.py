@@ -23,7 +23,14 @@ from devtools.supervisor import Supervisor
 from sms_gateway.models import Message
 from tests.conftest import POSTGRES_URL, empty_database
 from tests.integration.conftest import INTERNAL_TOKEN, TEST_SETTINGS, RunningService
-from tests.integration.conversations import Texting, joined, sms_topics, text_until_taken, topics
+from tests.integration.conversations import (
+    Texting,
+    inbound_once_settled,
+    joined,
+    sms_topics,
+    text_until_taken,
+    topics,
+)
 from tests.integration.test_conversation import open_weekday_ahead
 
 pytestmark = pytest.mark.integration
@@ -129,22 +136,7 @@ def test_rasa_killed_and_service_restarted_under_load_answer_each_text_exactly_o
     for thread in threads:
         thread.join()
 
-    deadline = time.monotonic() + 180
-    with service.engine.connect() as connection:
-        while True:
-            pending = connection.execute(
-                select(func.count())
-                .select_from(Message)
-                .where(Message.direction == "in", Message.status.in_(("received", "waiting")))
-            ).scalar_one()
-            if not pending:
-                break
-            assert time.monotonic() < deadline, f"{pending} text(s) never answered"
-            time.sleep(1)
-            connection.rollback()
-        inbound = connection.execute(
-            select(Message.external_id, Message.status).where(Message.direction == "in")
-        ).all()
+    inbound = inbound_once_settled(service)
     taken = {sid: status for sid, status in inbound if sid in {p[2] for p in plan}}
     assert len(taken) == len(plan) and set(taken.values()) == {"answered"}
     expected = [topic for _, topic in QUESTIONS]
