@@ -116,6 +116,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             for worker in workers:
                 worker.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
+            app.state.flow.close()
+            app.state.outbox.close()
             await app.state.assistant.close()
             await app.state.twilio.close()
             engine.dispose()

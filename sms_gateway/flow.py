@@ -13,8 +13,9 @@ import contextlib
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Coroutine, Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Coroutine, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,11 +30,13 @@ from sms_gateway.live import LiveUpdates
 from sms_gateway.models import Contact, Conversation, Message, utcnow
 from sms_gateway.outbox import Outbox, opt_out
 from sms_gateway.safeguarding.check import Safeguard
+from sms_gateway.signals import WorkerThreads
 from sms_gateway.sms_format import sms_parts
 from sms_gateway.sms_keywords import Keyword
 from sms_gateway.store import record_replies
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # (window, most messages in it) pairs, shortest window first.
 RateLimits = tuple[tuple[dt.timedelta, int], ...]
@@ -46,6 +49,25 @@ HOLDING_REPLY = BotReply(
     ),
     topic="holding",
 )
+
+
+@dataclass(frozen=True)
+class _Request:
+    """One inbound message as the assistant is asked about it."""
+
+    conversation_id: str
+    channel: str
+    text: str
+    metadata: dict[str, Any]
+    earlier_waiting: bool  # an earlier message of the conversation must be answered first
+    retrying: bool  # the message waited for the assistant before
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    conversation_id: str
+    stored: list[Message]  # replies stored before the assistant (crisis contacts, notices)
+    request: _Request | None  # None: the assistant is not to be asked
 
 
 class MessageFlow:
@@ -65,6 +87,7 @@ class MessageFlow:
         web_rate_limit_per_hour: int = 200,
         live: LiveUpdates | None = None,
         stale_after: dt.timedelta = dt.timedelta(seconds=45),
+        worker_threads: int = 4,
     ) -> None:
         self._sessions = sessions
         self._assistant = assistant
@@ -90,8 +113,18 @@ class MessageFlow:
         # mid-way, e.g. while the database restarted, or another process died).
         self._in_hand: set[int] = set()
         self._stale_after = stale_after
+        self._workers = WorkerThreads("flow", worker_threads)
 
     # Background jobs -------------------------------------------------------------------
+
+    async def _off_loop(self, work: Callable[..., T], *args: Any) -> T:
+        """Database and CPU work (the safeguarding check, SQL, SQLite's fsync) in a worker
+        thread, so the event loop is never blocked by one message's work and a webhook
+        is acknowledged while others are being answered."""
+        return await self._workers.run(work, *args)
+
+    def close(self) -> None:
+        self._workers.close()
 
     def in_background(self, job: Coroutine[Any, Any, Any]) -> None:
         """Run a job after the HTTP answer has gone; keep a reference so it is not collected."""
@@ -168,12 +201,29 @@ class MessageFlow:
     async def answer_sms(self, message_id: int) -> None:
         """Answer one stored inbound SMS (in the background, after the webhook answered)."""
         with self._handling(message_id):
-            conversation_id = self._conversation_of(message_id)
+            conversation_id = await self._off_loop(self._conversation_of, message_id)
             async with self._locks[conversation_id]:
-                _, goes_on = self._checked_for_risk(message_id)
-                if goes_on and self._screen_sms(message_id):
-                    await self.answer(message_id, outbound_status="queued")
+                await self._answer_once_prepared(message_id)
         self._outbox.wake()
+
+    async def answer_web(self, message_id: int) -> list[Message]:
+        """The replies to one web message: crisis contacts for a risk phrase; otherwise the
+        assistant's answer, after a check-in if the classifier thought it might be risk."""
+        with self._handling(message_id):
+            conversation_id = await self._off_loop(self._conversation_of, message_id)
+            async with self._locks[conversation_id]:
+                return await self._answer_once_prepared(message_id)
+
+    async def _answer_once_prepared(self, message_id: int) -> list[Message]:
+        """Every check before the assistant in one transaction, then the assistant, then
+        its replies in a second one. The database work runs in a worker thread: the event
+        loop stays free for webhooks and chat requests while it waits."""
+        prepared = await self._off_loop(self._prepare, message_id)
+        if prepared.stored:
+            self.sent(prepared.conversation_id)
+        if prepared.request is None:
+            return prepared.stored
+        return prepared.stored + await self._ask_and_store(message_id, prepared.request)
 
     def handling(self, message_id: int) -> bool:
         """Whether a job of this process is answering this message now."""
@@ -187,48 +237,63 @@ class MessageFlow:
         finally:
             self._in_hand.discard(message_id)
 
-    def _checked_for_risk(self, message_id: int) -> tuple[list[Message], bool]:
+    def _prepare(self, message_id: int) -> _Prepared:
+        """What happens to an inbound message before the assistant, in one transaction:
+        the safeguarding check first, then (by SMS) opt-out, the rate limit and the
+        first-contact notice, or (on the web) the chat's rate limit; then whether an
+        adviser holds the conversation. Returns the replies stored on the way and the
+        request for the assistant, if it is to be asked."""
+        with transaction(self._sessions) as session:
+            inbound = session.get_one(Message, message_id)
+            stored, goes_on = self._checked_for_risk(session, inbound)
+            if goes_on and inbound.conversation.channel == "sms":
+                goes_on = self._screen_sms(session, inbound)
+            elif goes_on:
+                limited = self._web_rate_limited(session, inbound)
+                if limited is not None:
+                    stored, goes_on = stored + limited, False
+            request = self._request(session, inbound) if goes_on else None
+            return _Prepared(inbound.conversation_id, stored, request)
+
+    def _checked_for_risk(self, session: Session, inbound: Message) -> tuple[list[Message], bool]:
         """The safeguarding check, before anything else (opt-out, rate limit, the
         assistant). Returns the replies it stored and whether the message goes on.
         A risk phrase: crisis contacts at once, an urgent escalation, and the message goes
         no further. The classifier only: a gentle check-in with the same contacts and the
         same escalation, then the message goes on to the assistant as usual."""
-        with transaction(self._sessions) as session:
-            inbound = session.get_one(Message, message_id)
-            if inbound.status != "received" or inbound.topic == CHECKED_IN:
-                return [], inbound.status == "received"
-            conversation = inbound.conversation
-            finding = self._safeguard.check(inbound.text, conversation.council_id)
-            if finding is None:
-                return [], True
-            sure = finding.found_by == "phrase"
-            raise_escalation(session, conversation, "risk", urgent=True, category=finding.category)
-            conversation.flagged_at = conversation.flagged_at or utcnow()
-            conversation.flag_reason = conversation.flag_reason or finding.category
-            inbound.risk_found_by, inbound.risk_evidence = finding.found_by, finding.evidence[:200]
-            if sure:
-                inbound.status = "risk"
-            else:
-                inbound.topic = CHECKED_IN  # so a re-run after a restart does not repeat it
-            text, sources = crisis_reply(
-                self._councils.get(conversation.council_id), age=None, told_team=True, sure=sure
-            )
-            reply = BotReply(text, topic="crisis" if sure else CHECKED_IN, sources=sources)
-            logger.warning(
-                "message %s flagged by the safeguarding %s: %s",
-                message_id,
-                finding.found_by,
-                finding.category,
-                extra={"message_id": message_id, "conversation_id": conversation.id},
-            )
-            stored = self.send(
-                session, conversation, [reply], "system", council_number=inbound.council_number
-            )
-        self._live.notify(conversation.id)
+        if inbound.status != "received" or inbound.topic == CHECKED_IN:
+            return [], inbound.status == "received"
+        conversation = inbound.conversation
+        finding = self._safeguard.check(inbound.text, conversation.council_id)
+        if finding is None:
+            return [], True
+        sure = finding.found_by == "phrase"
+        raise_escalation(session, conversation, "risk", urgent=True, category=finding.category)
+        conversation.flagged_at = conversation.flagged_at or utcnow()
+        conversation.flag_reason = conversation.flag_reason or finding.category
+        inbound.risk_found_by, inbound.risk_evidence = finding.found_by, finding.evidence[:200]
+        if sure:
+            inbound.status = "risk"
+        else:
+            inbound.topic = CHECKED_IN  # so a re-run after a restart does not repeat it
+        text, sources = crisis_reply(
+            self._councils.get(conversation.council_id), age=None, told_team=True, sure=sure
+        )
+        reply = BotReply(text, topic="crisis" if sure else CHECKED_IN, sources=sources)
+        logger.warning(
+            "message %s flagged by the safeguarding %s: %s",
+            inbound.id,
+            finding.found_by,
+            finding.category,
+            extra={"message_id": inbound.id, "conversation_id": conversation.id},
+        )
+        stored = self.send(
+            session, conversation, [reply], "system", council_number=inbound.council_number
+        )
         return stored, not sure
 
     def sent(self, conversation_id: str) -> None:
-        """After messages from `send` are committed: deliver them now."""
+        """After messages from `send` are committed: deliver them now (from any thread)."""
         self._live.notify(conversation_id)
         self._outbox.wake()
 
@@ -257,33 +322,31 @@ class MessageFlow:
             session, conversation, replies, "delivered", author=author, author_name=author_name
         )
 
-    def _screen_sms(self, message_id: int) -> bool:
+    def _screen_sms(self, session: Session, inbound: Message) -> bool:
         """Before the assistant: opted out, rate limit, first-contact notice. True when the
         assistant should answer."""
-        with transaction(self._sessions) as session:
-            inbound = session.get_one(Message, message_id)
-            if inbound.status != "received":
-                return False  # handled already (a restart re-ran it)
-            conversation = inbound.conversation
-            council_number = inbound.council_number or ""
-            if conversation.contact.opted_out:
-                # Twilio still forwards texts from a number that opted out, but blocks
-                # replies; only START opts it back in. Kept for the team to see.
-                inbound.status = "opted_out"
-                return False
-            if self._over_rate_limit(session, inbound):
-                inbound.status = "rate_limited"
-                if not self._told_to_slow_down(session, conversation):
-                    notice = BotReply(sms_notices.slow_down(), topic="rate_limited")
-                    self.queue_sms(session, conversation, [notice], council_number, "system")
-                logger.info("sms %s over the rate limit: stored, not answered", message_id)
-                return False
-            if conversation.notice_sent_at is None:
-                council = self._councils.get(conversation.council_id)
-                notice = BotReply(sms_notices.first_contact(council), topic="first_contact")
+        if inbound.status != "received":
+            return False  # handled already (a restart re-ran it)
+        conversation = inbound.conversation
+        council_number = inbound.council_number or ""
+        if conversation.contact.opted_out:
+            # Twilio still forwards texts from a number that opted out, but blocks
+            # replies; only START opts it back in. Kept for the team to see.
+            inbound.status = "opted_out"
+            return False
+        if self._over_rate_limit(session, inbound):
+            inbound.status = "rate_limited"
+            if not self._told_to_slow_down(session, conversation):
+                notice = BotReply(sms_notices.slow_down(), topic="rate_limited")
                 self.queue_sms(session, conversation, [notice], council_number, "system")
-                conversation.notice_sent_at = utcnow()
-            return True
+            logger.info("sms %s over the rate limit: stored, not answered", inbound.id)
+            return False
+        if conversation.notice_sent_at is None:
+            council = self._councils.get(conversation.council_id)
+            notice = BotReply(sms_notices.first_contact(council), topic="first_contact")
+            self.queue_sms(session, conversation, [notice], council_number, "system")
+            conversation.notice_sent_at = utcnow()
+        return True
 
     def _over_rate_limit(
         self, session: Session, inbound: Message, limits: RateLimits | None = None
@@ -323,36 +386,20 @@ class MessageFlow:
 
     # Every channel ---------------------------------------------------------------------
 
-    async def answer_web(self, message_id: int) -> list[Message]:
-        """The replies to one web message: crisis contacts for a risk phrase; otherwise the
-        assistant's answer, after a check-in if the classifier thought it might be risk."""
-        with self._handling(message_id):
-            async with self._locks[self._conversation_of(message_id)]:
-                checked, goes_on = self._checked_for_risk(message_id)
-                if not goes_on:
-                    return checked
-                limited = self._web_rate_limited(message_id)
-                if limited is not None:
-                    return checked + limited
-                return checked + await self.answer(message_id, outbound_status="delivered")
-
-    def _web_rate_limited(self, message_id: int) -> list[Message] | None:
+    def _web_rate_limited(self, session: Session, inbound: Message) -> list[Message] | None:
         """The same per-minute and per-hour limits as for texts, per chat: a message over
         them is kept (and was checked for risk) but not sent to the assistant; the young
         person is told once. None when the message is within the limits."""
-        with transaction(self._sessions) as session:
-            inbound = session.get_one(Message, message_id)
-            over = self._over_rate_limit(session, inbound, self._web_limits)
-            if inbound.status != "received" or not over:
-                return None
-            inbound.status = "rate_limited"
-            logger.info("web message %s over the rate limit: stored, not answered", message_id)
-            if self._told_to_slow_down(session, inbound.conversation, self._web_limits):
-                return []
-            notice = BotReply(sms_notices.slow_down_web(), topic="rate_limited")
-            stored = record_replies(session, inbound.conversation, [notice], "delivered", "system")
-        self._live.notify(inbound.conversation_id)
-        return stored
+        if inbound.status != "received" or not self._over_rate_limit(
+            session, inbound, self._web_limits
+        ):
+            return None
+        inbound.status = "rate_limited"
+        logger.info("web message %s over the rate limit: stored, not answered", inbound.id)
+        if self._told_to_slow_down(session, inbound.conversation, self._web_limits):
+            return []
+        notice = BotReply(sms_notices.slow_down_web(), topic="rate_limited")
+        return record_replies(session, inbound.conversation, [notice], "delivered", "system")
 
     async def answer(self, message_id: int, outbound_status: str) -> list[Message]:
         """Ask the assistant about one stored inbound message and store its replies.
@@ -360,25 +407,55 @@ class MessageFlow:
         If earlier messages of the conversation are still waiting for the assistant, this
         one waits behind them, so answers never overtake each other.
         """
+        request = await self._off_loop(self._request_for, message_id)
+        if request is None:
+            return []
+        return await self._ask_and_store(message_id, request, outbound_status)
+
+    def _request_for(self, message_id: int) -> _Request | None:
         with transaction(self._sessions) as session:
-            inbound = session.get_one(Message, message_id)
-            conversation = inbound.conversation
-            if conversation.held_by is not None:
-                # An adviser holds the conversation: the assistant stays quiet and the
-                # message waits in the transcript for them.
-                inbound.status = "for_adviser"
-                return []
-            request = (
-                conversation.id,
-                inbound.text,
-                {"channel": conversation.channel, "council": conversation.council_id},
-            )
-            earlier_waiting = _waiting_before(session, inbound, self._in_hand)
-            retrying = inbound.status == "waiting"
+            return self._request(session, session.get_one(Message, message_id))
+
+    def _request(self, session: Session, inbound: Message) -> _Request | None:
+        """What to ask the assistant, or None when an adviser holds the conversation (the
+        assistant stays quiet and the message waits in the transcript for them)."""
+        conversation = inbound.conversation
+        if conversation.held_by is not None:
+            inbound.status = "for_adviser"
+            return None
+        return _Request(
+            conversation_id=conversation.id,
+            channel=conversation.channel,
+            text=inbound.text,
+            metadata={"channel": conversation.channel, "council": conversation.council_id},
+            earlier_waiting=_waiting_before(session, inbound, self._in_hand),
+            retrying=inbound.status == "waiting",
+        )
+
+    async def _ask_and_store(
+        self, message_id: int, request: _Request, outbound_status: str | None = None
+    ) -> list[Message]:
         replies: list[BotReply] = []
-        if not earlier_waiting:
+        if not request.earlier_waiting:
             with contextlib.suppress(AssistantUnavailable):  # then it waits
-                replies = await self._assistant.ask(*request)
+                replies = await self._assistant.ask(
+                    request.conversation_id, request.text, request.metadata
+                )
+        status = outbound_status or ("queued" if request.channel == "sms" else "delivered")
+        stored = await self._off_loop(self._store_answer, message_id, request, replies, status)
+        if stored and request.channel == "web":
+            self._live.notify(request.conversation_id)
+        return stored
+
+    def _store_answer(
+        self,
+        message_id: int,
+        request: _Request,
+        replies: list[BotReply],
+        outbound_status: str,
+    ) -> list[Message]:
+        """The assistant's replies, or the message marked waiting (with a holding reply once
+        per outage) when it could not answer."""
         with transaction(self._sessions) as session:
             inbound = session.get_one(Message, message_id)
             if replies:
@@ -394,8 +471,8 @@ class MessageFlow:
                 inbound.status = "waiting"
                 # One holding reply per outage by SMS (not one per text); on the web each
                 # request gets one as its answer. A re-ask that fails again adds nothing.
-                first_of_outage = not earlier_waiting or conversation.channel == "web"
-                if not retrying and first_of_outage:
+                first_of_outage = not request.earlier_waiting or request.channel == "web"
+                if not request.retrying and first_of_outage:
                     replies = [HOLDING_REPLY]
             logger.info(
                 "message %s %s with %d reply(s)",
@@ -404,31 +481,23 @@ class MessageFlow:
                 len(replies),
                 extra={
                     "message_id": message_id,
-                    "conversation_id": conversation.id,
+                    "conversation_id": request.conversation_id,
                     "status": inbound.status,
                 },
             )
             if not replies:
                 return []
-            if conversation.channel == "sms":
+            if request.channel == "sms":
                 return self.queue_sms(
                     session, inbound.conversation, replies, inbound.council_number or ""
                 )
-            stored = record_replies(session, inbound.conversation, replies, status=outbound_status)
-        self._live.notify(conversation.id)
-        return stored
+            return record_replies(session, inbound.conversation, replies, status=outbound_status)
 
     async def answer_waiting(self) -> tuple[int, bool]:
         """Re-ask the assistant about waiting messages, oldest first, if it is back.
         Returns how many were answered, and whether a re-ask failed although Rasa said it
         was up (the action server down)."""
-        with self._sessions() as session:
-            waiting = session.execute(
-                select(Message.id, Message.conversation_id, Conversation.channel)
-                .join(Conversation, Message.conversation_id == Conversation.id)
-                .where(Message.direction == "in", Message.status == "waiting")
-                .order_by(Message.id)
-            ).all()
+        waiting = await self._off_loop(self._waiting)
         if not waiting or not await self._assistant.is_ready():
             return 0, False
         answered = 0
@@ -436,7 +505,7 @@ class MessageFlow:
             async with self._locks[conversation_id]:
                 status = "queued" if channel == "sms" else "delivered"
                 await self.answer(message_id, outbound_status=status)
-                if self._status_of(message_id) != "answered":
+                if await self._off_loop(self._status_of, message_id) != "answered":
                     # Still failing (e.g. the action server is down while Rasa is up):
                     # stop here rather than log the same texts into Rasa again and again.
                     break
@@ -445,6 +514,16 @@ class MessageFlow:
             logger.info("answered %d message(s) that waited for the assistant", answered)
             self._outbox.wake()
         return answered, answered < len(waiting)
+
+    def _waiting(self) -> list[tuple[int, str, str]]:
+        with self._sessions() as session:
+            rows = session.execute(
+                select(Message.id, Message.conversation_id, Conversation.channel)
+                .join(Conversation, Message.conversation_id == Conversation.id)
+                .where(Message.direction == "in", Message.status == "waiting")
+                .order_by(Message.id)
+            ).all()
+        return [(i, conversation_id, channel) for i, conversation_id, channel in rows]
 
     async def run_recovery(self, every_seconds: float, longest: float = 120.0) -> None:
         """Until cancelled: answer what waited for the assistant once it is back. Asking
@@ -466,19 +545,11 @@ class MessageFlow:
         this process on them: their job failed part-way (the database restarting under it)
         or the process that had them died. Each step re-checks the status, so a message
         that was handled meanwhile is left alone. Returns how many were taken up."""
-        before = utcnow() - self._stale_after
-        with self._sessions() as session:
-            abandoned = session.execute(
-                select(Message.id, Conversation.channel)
-                .join(Conversation, Message.conversation_id == Conversation.id)
-                .where(
-                    Message.direction == "in",
-                    Message.status == "received",
-                    Message.created_at < before,
-                )
-                .order_by(Message.id)
-            ).all()
-        abandoned = [(i, channel) for i, channel in abandoned if i not in self._in_hand]
+        abandoned = [
+            (i, channel)
+            for i, channel in await self._off_loop(self._received_before, self._stale_after)
+            if i not in self._in_hand
+        ]
         if abandoned:
             logger.warning("taking up %d message(s) left unhandled", len(abandoned))
         for message_id, channel in abandoned:
@@ -488,6 +559,20 @@ class MessageFlow:
                 # The chat's HTTP request is gone; the replies reach the widget's transcript.
                 await self.answer_web(message_id)
         return len(abandoned)
+
+    def _received_before(self, age: dt.timedelta) -> list[tuple[int, str]]:
+        with self._sessions() as session:
+            rows = session.execute(
+                select(Message.id, Conversation.channel)
+                .join(Conversation, Message.conversation_id == Conversation.id)
+                .where(
+                    Message.direction == "in",
+                    Message.status == "received",
+                    Message.created_at < utcnow() - age,
+                )
+                .order_by(Message.id)
+            ).all()
+        return [(i, channel) for i, channel in rows]
 
     def _status_of(self, message_id: int) -> str:
         with self._sessions() as session:

@@ -8,32 +8,34 @@ missed: the database is the source of truth.
 
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from sms_gateway.signals import Signal
+
 
 class LiveUpdates:
     def __init__(self) -> None:
-        self._listeners: defaultdict[str, set[asyncio.Event]] = defaultdict(set)
+        self._listeners: defaultdict[str, set[Signal]] = defaultdict(set)
         # Set when the service is shutting down: streams end cleanly so it is not held up.
         self.closing = False
 
     def close_all(self) -> None:
         self.closing = True
-        for listeners in self._listeners.values():
-            for event in listeners:
+        for listeners in list(self._listeners.values()):
+            for event in tuple(listeners):
                 event.set()
 
     def notify(self, conversation_id: str) -> None:
-        for event in self._listeners.get(conversation_id, ()):
+        """Safe from any thread (replies are stored by worker threads)."""
+        for event in tuple(self._listeners.get(conversation_id, ())):
             event.set()
 
     @contextmanager
-    def listen(self, conversation_id: str) -> Iterator[asyncio.Event]:
+    def listen(self, conversation_id: str) -> Iterator[Signal]:
         """An event set whenever the conversation changes, for as long as the block runs."""
-        event = asyncio.Event()
+        event = Signal()
         self._listeners[conversation_id].add(event)
         try:
             yield event

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sms_gateway.db import transaction
 from sms_gateway.models import Contact, Conversation, Message, as_utc, utcnow
+from sms_gateway.signals import Signal, WorkerThreads
 from sms_gateway.twilio_api import OPTED_OUT, SendFailed, SentMessage, TwilioMessagesAPI
 
 logger = logging.getLogger(__name__)
@@ -91,23 +91,28 @@ class Outbox:
         self._sessions = sessions
         self._twilio = twilio
         self._settings = settings
-        self._wake = asyncio.Event()
+        self._wake = Signal()
+        # The outbox's database work, off the event loop that takes webhooks; one thread,
+        # so its rows are handled one at a time.
+        self._db = WorkerThreads("outbox-db", 1)
         self._slots = asyncio.Semaphore(settings.concurrency)
 
+    def close(self) -> None:
+        self._db.close()
+
     def wake(self) -> None:
-        """New rows are waiting: send them now rather than at the next poll."""
+        """New rows are waiting: send them now rather than at the next poll (any thread)."""
         self._wake.set()
 
     async def run(self) -> None:
         """Send due texts until cancelled (started with the service)."""
-        self.recover_interrupted()
+        await self._db.run(self.recover_interrupted)
         while True:
             try:
                 await self.send_due()
             except Exception as error:  # the worker must outlive a database blip
                 logger.error("outbox round failed: %s", type(error).__name__)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._settings.poll_seconds)
+            await self._wake.wait(timeout=self._settings.poll_seconds)
             self._wake.clear()
 
     def recover_interrupted(self) -> int:
@@ -127,8 +132,9 @@ class Outbox:
 
     async def send_due(self) -> int:
         """Send the first due text of each conversation; returns how many were attempted."""
-        self.recover_interrupted()
-        message_ids = self._due()
+        # The database work runs in worker threads, off the event loop that takes webhooks.
+        await self._db.run(self.recover_interrupted)
+        message_ids = await self._db.run(self._due)
         await asyncio.gather(*(self._send_guarded(message_id) for message_id in message_ids))
         return len(message_ids)
 
@@ -159,7 +165,7 @@ class Outbox:
                 logger.error("sms %s send failed: %s", message_id, type(error).__name__)
 
     async def send_one(self, message_id: int) -> None:
-        send = self._claim(message_id)
+        send = await self._db.run(self._claim, message_id)
         if send is None:
             return
         if send.check_first:
@@ -167,11 +173,12 @@ class Outbox:
                 found = await self._twilio.find_sent(send.to, send.from_, send.body, send.since)
             except httpx.HTTPError as error:
                 # Can't tell whether it went: try again later, never resend blind.
-                self._retry(message_id, SendFailed(type(error).__name__, True, True))
+                failure = SendFailed(type(error).__name__, True, True)
+                await self._db.run(self._retry, message_id, failure)
                 return
-            if found and not self._sid_of_another(found.sid, message_id):
+            if found and not await self._db.run(self._sid_of_another, found.sid, message_id):
                 logger.info("sms %s was already sent on an earlier attempt", message_id)
-                self._sent(message_id, found)
+                await self._db.run(self._sent, message_id, found)
                 return
         try:
             sent = await self._twilio.send(
@@ -182,11 +189,11 @@ class Outbox:
             )
         except SendFailed as failure:
             if failure.retryable:
-                self._retry(message_id, failure)
+                await self._db.run(self._retry, message_id, failure)
             else:
-                self._fail(message_id, failure.code)
+                await self._db.run(self._fail, message_id, failure.code)
             return
-        self._sent(message_id, sent)
+        await self._db.run(self._sent, message_id, sent)
 
     def _claim(self, message_id: int) -> _Send | None:
         with transaction(self._sessions) as session:

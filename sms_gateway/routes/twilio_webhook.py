@@ -11,12 +11,14 @@ import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import State
 
 from sms_gateway.db import transaction
 from sms_gateway.models import Message
 from sms_gateway.outbox import advance_status, opt_out
 from sms_gateway.routes.twilio_requests import signed_form
-from sms_gateway.sms_keywords import sms_keyword
+from sms_gateway.sms_keywords import Keyword, sms_keyword
 from sms_gateway.store import open_conversation, record_inbound_sms, sms_contact
 from sms_gateway.twilio_api import OPTED_OUT
 
@@ -58,31 +60,47 @@ async def inbound_sms(request: Request) -> Response:
     state = request.app.state
     council = state.councils.for_sms_number(council_number)
     keyword = sms_keyword(body, params.get("OptOutType"), state.settings)
-    handled = False
-    with transaction(state.sessions) as session:
-        conversation = open_conversation(session, sms_contact(session, sender), council.id)
-        message = record_inbound_sms(session, conversation, body.strip(), sid, council_number)
-        # START/YES only mean "opt in" to a number that opted out; otherwise they are
-        # ordinary words ("yes" to a question) for the assistant.
-        if (
-            message is not None
-            and keyword is not None
-            and (keyword != "start" or conversation.contact.opted_out)
-        ):
-            state.flow.take_keyword(session, message, keyword)
-            handled = True
-    if message is None:
+    # Stored in a worker thread: the event loop is never held up by the database.
+    stored = await run_in_threadpool(
+        _store_inbound, state, sender, council.id, body.strip(), sid, council_number, keyword
+    )
+    if stored is None:
         logger.info("duplicate inbound sms ignored (Twilio retry)")
         return _twiml()
+    message_id, conversation_id, handled = stored
     logger.info(
         "inbound sms %s stored for council %s",
-        message.id,
+        message_id,
         council.id,
-        extra={"message_id": message.id, "conversation_id": conversation.id, "council": council.id},
+        extra={"message_id": message_id, "conversation_id": conversation_id, "council": council.id},
     )
     if not handled:
-        state.flow.in_background(state.flow.answer_sms(message.id))
+        state.flow.in_background(state.flow.answer_sms(message_id))
     return _twiml()
+
+
+def _store_inbound(
+    state: State,
+    sender: str,
+    council_id: str,
+    text: str,
+    sid: str,
+    council_number: str,
+    keyword: Keyword | None,
+) -> tuple[int, str, bool] | None:
+    """Store one text once (None if Twilio sent this MessageSid before). Returns its id, its
+    conversation and whether it was a keyword handled here and now."""
+    with transaction(state.sessions) as session:
+        conversation = open_conversation(session, sms_contact(session, sender), council_id)
+        message = record_inbound_sms(session, conversation, text, sid, council_number)
+        if message is None:
+            return None
+        # START/YES only mean "opt in" to a number that opted out; otherwise they are
+        # ordinary words ("yes" to a question) for the assistant.
+        handled = keyword is not None and (keyword != "start" or conversation.contact.opted_out)
+        if handled:
+            state.flow.take_keyword(session, message, keyword)
+        return message.id, conversation.id, handled
 
 
 @router.post("/status")
@@ -97,18 +115,34 @@ async def status_callback(
         return Response("malformed status callback", status.HTTP_400_BAD_REQUEST)
     new_status = TWILIO_STATUSES.get(twilio_status)
     error_code = params.get("ErrorCode") or None
-    with transaction(request.app.state.sessions) as session:
-        stored = session.get(Message, message, with_for_update=True)
+    await run_in_threadpool(
+        _record_status, request.app.state, message, sid, twilio_status, new_status, error_code
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _record_status(
+    state: State,
+    message_id: int,
+    sid: str,
+    twilio_status: str,
+    new_status: str | None,
+    error_code: str | None,
+) -> None:
+    with transaction(state.sessions) as session:
+        stored = session.get(Message, message_id, with_for_update=True)
         if stored is None or stored.direction != "out" or stored.external_id not in (None, sid):
             # Not ours (or no longer held): acknowledge so Twilio does not keep trying.
             logger.warning("status callback for an unknown message")
-            return Response(status_code=status.HTTP_204_NO_CONTENT)
+            return
         stored.external_id = sid
         if new_status and advance_status(stored, new_status):
             stored.error_code = error_code
         if error_code == OPTED_OUT:
             opt_out(stored.conversation.contact, source="21610")
         logger.info(
-            "sms %s status %s%s", message, twilio_status, f" ({error_code})" if error_code else ""
+            "sms %s status %s%s",
+            message_id,
+            twilio_status,
+            f" ({error_code})" if error_code else "",
         )
-    return Response(status_code=status.HTTP_204_NO_CONTENT)

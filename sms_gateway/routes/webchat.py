@@ -9,7 +9,6 @@ the session's event stream.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import json
 from collections.abc import AsyncIterator
@@ -168,20 +167,8 @@ async def send_message(
     authorization: Annotated[str | None, Header()] = None,
 ) -> Replies:
     flow = request.app.state.flow
-    with transaction(request.app.state.sessions) as session:
-        web_session = _web_session(session, session_id, authorization)
-        conversation, text = web_session.conversation, body.text.strip()
-        if body.client_message_id is None:
-            inbound, new = record_inbound(session, conversation, text), True
-        else:
-            try:
-                inbound, new = record_inbound_once(
-                    session, conversation, text, body.client_message_id
-                )
-            except SentElsewhere:
-                raise HTTPException(
-                    status.HTTP_409_CONFLICT, "client_message_id was used in another chat"
-                ) from None
+    # Stored in a worker thread, so the event loop is never held up by the database.
+    inbound, new = await run_in_threadpool(_store_message, request, session_id, body, authorization)
     if new or (inbound.status == "received" and not flow.handling(inbound.id)):
         # New, or stored by a try whose answer failed part-way: answer it now.
         replies = await flow.answer_web(inbound.id)
@@ -190,6 +177,24 @@ async def send_message(
         # any later ones come on the event stream as usual.
         replies = await run_in_threadpool(_replies_to, request, inbound)
     return Replies(message_id=inbound.id, replies=[ChatMessage.of(r) for r in replies])
+
+
+def _store_message(
+    request: Request, session_id: str, body: NewMessage, authorization: str | None
+) -> tuple[Message, bool]:
+    """The young person's message, stored (once, for a retry with the same client id).
+    Returns it and whether it is new."""
+    with transaction(request.app.state.sessions) as session:
+        web_session = _web_session(session, session_id, authorization)
+        conversation, text = web_session.conversation, body.text.strip()
+        if body.client_message_id is None:
+            return record_inbound(session, conversation, text), True
+        try:
+            return record_inbound_once(session, conversation, text, body.client_message_id)
+        except SentElsewhere:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, "client_message_id was used in another chat"
+            ) from None
 
 
 def _replies_to(request: Request, inbound: Message) -> list[Message]:
@@ -290,8 +295,7 @@ def events(
                 if loop.time() - quiet_since > KEEP_ALIVE_SECONDS:
                     yield ": still here\n\n"
                     quiet_since = loop.time()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(changed.wait(), settings.web_chat_poll_seconds)
+                await changed.wait(timeout=settings.web_chat_poll_seconds)
 
     return StreamingResponse(
         stream(),
