@@ -2,13 +2,16 @@
 on this machine. Everything runs here as real processes (devtools/processes.py), with the fake
 Twilio; the figures are printed, and each target is marked met or missed.
 
-1. Web chat replies end to end through the service, against the bare Rasa REST webhook of
-   the same Rasa server in the same run (the difference is what the gateway costs), at 1, 10
-   and 50 concurrent conversations: latency p50/p95/p99 and throughput.
-2. SMS webhook acknowledgement latency while the web chat is under load (Twilio's request is
-   answered once the text is stored, so it must not depend on Rasa's speed).
-3. The same web chat load with two Rasa processes sharing PostgreSQL and Redis, against one
-   (the scaling ratio); skipped, and said so, when PostgreSQL or Redis is not reachable.
+1. Web chat replies end to end through the service (on PostgreSQL, as in production, when
+   the bench has a server), against the bare Rasa REST webhook of the same Rasa server in the
+   same run (the difference is what the gateway costs), at 1, 10 and 50 concurrent
+   conversations: latency p50/p95/p99, throughput, and each process's CPU time per reply.
+2. SMS webhook acknowledgement latency while 10 web chats keep Rasa busy: texts arrive at a
+   steady rate (Twilio posts each one as it comes, however quickly the last was answered),
+   and the webhook answers once the text is stored, so it must not depend on Rasa's speed.
+3. Two Rasa processes sharing PostgreSQL and Redis against one (the scaling ratio), through
+   the service and straight to Rasa; skipped, and said so, when PostgreSQL or Redis is not
+   reachable.
 4. Resident memory of each process, and how long the last `make` training took.
 
 Targets: the service adds at most 15 ms at p50 over bare Rasa; SMS acknowledgement p99 below
@@ -135,13 +138,17 @@ def web_chat(service_url: str) -> Worker:
     return worker
 
 
-def bare_rasa(rasa_url: str) -> Worker:
+def bare_rasa(*rasa_urls: str) -> Worker:
+    """Straight to Rasa's REST webhook; with several servers (sharing a tracker and lock
+    store), each request goes to the next, as the service sends them."""
+    turns = itertools.cycle(rasa_urls)
+
     async def worker(client: httpx.AsyncClient, _: int) -> Callable[[int], Awaitable[bool]]:
         sender = secrets.token_hex(16)
 
         async def send(turn: int) -> bool:
             response = await client.post(
-                f"{rasa_url}/webhooks/rest/webhook",
+                f"{next(turns)}/webhooks/rest/webhook",
                 json={
                     "sender": sender,
                     "message": QUESTIONS[turn % len(QUESTIONS)],
@@ -239,6 +246,33 @@ def rss_mb(pid: int) -> float:
     return total_kb / 1024
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) used so far by a process group, in seconds."""
+    ticks = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == pid:
+                ticks += int(fields[11]) + int(fields[12])
+        except (OSError, ValueError, IndexError):
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+async def with_cpu(supervisor: Supervisor, measured: Awaitable[Run]) -> tuple[Run, str]:
+    """A load run, and each process's CPU time per reply during it: where the time goes."""
+    before = {name: cpu_seconds(p.pid) for name, p in supervisor.running.items()}
+    run = await measured
+    replies = max(1, len(run.latencies))
+    used = {
+        name: 1000 * (cpu_seconds(p.pid) - before[name]) / replies
+        for name, p in supervisor.running.items()
+    }
+    return run, "CPU ms per reply: " + ", ".join(f"{n} {ms:.1f}" for n, ms in used.items())
+
+
 def memory(supervisor: Supervisor) -> list[str]:
     return [
         f"  {name:<14} {rss_mb(process.pid):>8.0f} MB"
@@ -279,12 +313,18 @@ async def single_rasa(args: argparse.Namespace, var_dir: Path) -> tuple[float, f
         added: dict[int, float] = {}
         for concurrency in args.concurrency:
             per_worker = max(2, args.requests // concurrency)
-            bare = await load("bare Rasa REST webhook", concurrency, per_worker, bare_rasa(rasa))
-            through = await load(
-                "web chat via the service", concurrency, per_worker, web_chat(service)
+            bare, bare_cpu = await with_cpu(
+                supervisor,
+                load("bare Rasa REST webhook", concurrency, per_worker, bare_rasa(rasa)),
+            )
+            through, through_cpu = await with_cpu(
+                supervisor,
+                load("web chat via the service", concurrency, per_worker, web_chat(service)),
             )
             print(bare.row())
+            print(f"  {'':<28} {bare_cpu}")
             print(through.row())
+            print(f"  {'':<28} {through_cpu}")
             added[concurrency] = through.quantile(0.5) - bare.quantile(0.5)
             ratio = through.throughput / bare.throughput if bare.throughput else float("nan")
             print(
@@ -317,8 +357,17 @@ def service_database(args: argparse.Namespace, var_dir: Path) -> str:
     return f"sqlite:///{var_dir / 'one' / 'service.db'}"
 
 
-async def two_rasa(args: argparse.Namespace, var_dir: Path) -> float | None:
-    """Section 3: the service's web chat throughput with two Rasa processes, then one."""
+@dataclass(frozen=True)
+class Scaling:
+    """Throughput with two Rasa processes over one: through the service, and Rasa alone."""
+
+    through_service: float
+    rasa_alone: float
+
+
+async def two_rasa(args: argparse.Namespace, var_dir: Path) -> Scaling | None:
+    """Section 3: web chat throughput with two Rasa processes, then one, both through the
+    service and straight to Rasa (requests going round the servers)."""
     try:
         database_url = ensure_database(args.postgres, f"bench_service_{secrets.token_hex(4)}")
         stores = shared_stores(args.postgres, f"bench_rasa_{secrets.token_hex(4)}", args.redis)
@@ -326,38 +375,48 @@ async def two_rasa(args: argparse.Namespace, var_dir: Path) -> float | None:
         print(f"\n3. Two Rasa processes: skipped ({type(error).__name__}: PostgreSQL at "
               f"{args.postgres} and Redis at {args.redis} are needed)")  # fmt: skip
         return None
-    supervisor, ports, _ = start(var_dir / "two", database_url, 2, stores)
+    supervisor, ports, extra = start(var_dir / "two", database_url, 2, stores)
     service = f"http://127.0.0.1:{ports.service}"
+    rasa_urls = [f"http://127.0.0.1:{port}" for port in (ports.rasa, *extra)]
     concurrency = max(args.concurrency)
+    per_worker = max(2, args.requests // concurrency)
+
+    async def measure(label: str, worker: Worker) -> Run:
+        run, cpu = await with_cpu(supervisor, load(label, concurrency, per_worker, worker))
+        print(run.row())
+        print(f"  {'':<28} {cpu}")
+        return run
+
     try:
         await load("warm-up", 4, 3, web_chat(service))
-        print("\n3. Web chat through the service: two Rasa processes (PostgreSQL + Redis) vs one")
+        await load("warm-up", 4, 3, bare_rasa(*rasa_urls))
+        print("\n3. Two Rasa processes (PostgreSQL tracker, Redis lock store) against one")
         print(HEADER)
-        two = await load(
-            "two Rasa processes",
-            concurrency,
-            max(2, args.requests // concurrency),
-            web_chat(service),
-        )
-        print(two.row())
+        bare_two = await measure("bare Rasa, two processes", bare_rasa(*rasa_urls))
+        two = await measure("via the service, two", web_chat(service))
         print("\n   Memory with two Rasa processes:")
         print("\n".join(memory(supervisor)))
         # The same service with only the first Rasa server in RASA_URL.
         supervisor.stop("service")
         supervisor.stop("rasa-2")
-        supervisor.specs["service"].env["RASA_URL"] = f"http://127.0.0.1:{ports.rasa}"
+        supervisor.specs["service"].env["RASA_URL"] = rasa_urls[0]
         supervisor.restart("service")
         await load("warm-up", 4, 2, web_chat(service))
-        one = await load(
-            "one Rasa process", concurrency, max(2, args.requests // concurrency), web_chat(service)
+        bare_one = await measure("bare Rasa, one process", bare_rasa(rasa_urls[0]))
+        one = await measure("via the service, one", web_chat(service))
+        scaling = Scaling(_ratio(two, one), _ratio(bare_two, bare_one))
+        print(
+            f"  {'':<28} two against one: {scaling.through_service:.2f}x through the service, "
+            f"{scaling.rasa_alone:.2f}x Rasa alone (on {os.cpu_count()} CPU cores)"
         )
-        print(one.row())
-        ratio = two.throughput / one.throughput if one.throughput else float("nan")
-        print(f"  {'':<28} scaling ratio {ratio:.2f}x (on {os.cpu_count()} CPU cores)")
-        return ratio
+        return scaling
     finally:
         supervisor.stop_all()
         drop_databases(args.postgres, [make_url(database_url).database or "", stores.tracker_db])
+
+
+def _ratio(two: Run, one: Run) -> float:
+    return two.throughput / one.throughput if one.throughput else float("nan")
 
 
 async def main_async(args: argparse.Namespace) -> int:
@@ -366,7 +425,7 @@ async def main_async(args: argparse.Namespace) -> int:
         print(f"Benchmark on {os.cpu_count()} CPU cores; requests per level ~{args.requests}.")
         try:
             added_p50, sms_p99 = await single_rasa(args, var_dir)
-            ratio = await two_rasa(args, var_dir) if args.postgres else None
+            scaling = await two_rasa(args, var_dir) if args.postgres else None
         except StartFailed as error:
             print(f"Could not start the assistant: {error}")
             return 1
@@ -381,8 +440,13 @@ async def main_async(args: argparse.Namespace) -> int:
     print(
         f"  SMS acknowledgement p99 < 50 ms under load: {sms_p99:.1f} ms, {verdict(sms_p99 < 50)}"
     )
-    if ratio is not None:
-        print(f"  two Rasa processes >= 1.6x one: {ratio:.2f}x, {verdict(ratio >= 1.6)}")
+    if scaling is not None:
+        print(
+            "  two Rasa processes >= 1.6x one: "
+            f"{scaling.through_service:.2f}x through the service, "
+            f"{verdict(scaling.through_service >= 1.6)}; "
+            f"{scaling.rasa_alone:.2f}x Rasa alone, {verdict(scaling.rasa_alone >= 1.6)}"
+        )
     else:
         print("  two Rasa processes >= 1.6x one: not measured")
     return 0

@@ -198,19 +198,25 @@ class MessageFlow:
             self.queue_sms(session, conversation, [reply], inbound.council_number, "system")
         self._outbox.wake()
 
-    async def answer_sms(self, message_id: int) -> None:
+    async def answer_sms(self, message_id: int, conversation_id: str | None = None) -> None:
         """Answer one stored inbound SMS (in the background, after the webhook answered)."""
         with self._handling(message_id):
-            conversation_id = await self._off_loop(self._conversation_of, message_id)
+            conversation_id = conversation_id or await self._off_loop(
+                self._conversation_of, message_id
+            )
             async with self._locks[conversation_id]:
                 await self._answer_once_prepared(message_id)
         self._outbox.wake()
 
-    async def answer_web(self, message_id: int) -> list[Message]:
+    async def answer_web(
+        self, message_id: int, conversation_id: str | None = None
+    ) -> list[Message]:
         """The replies to one web message: crisis contacts for a risk phrase; otherwise the
         assistant's answer, after a check-in if the classifier thought it might be risk."""
         with self._handling(message_id):
-            conversation_id = await self._off_loop(self._conversation_of, message_id)
+            conversation_id = conversation_id or await self._off_loop(
+                self._conversation_of, message_id
+            )
             async with self._locks[conversation_id]:
                 return await self._answer_once_prepared(message_id)
 
@@ -353,21 +359,22 @@ class MessageFlow:
     ) -> bool:
         """Counted over the number's texts up to this one, so a burst is cut at the same
         message however the background jobs interleave."""
-        contact_id = inbound.conversation.contact_id
-        for window, limit in limits or self._limits:
-            count = session.scalar(
-                select(func.count(Message.id))
-                .join(Conversation, Message.conversation_id == Conversation.id)
-                .where(
-                    Conversation.contact_id == contact_id,
-                    Message.direction == "in",
-                    Message.id <= inbound.id,
-                    Message.created_at >= utcnow() - window,
-                )
+        windows = limits or self._limits
+        now = utcnow()
+        # One query for every window: the count in each, over the longest.
+        counts = session.execute(
+            select(
+                *(func.count(Message.id).filter(Message.created_at >= now - w) for w, _ in windows)
             )
-            if (count or 0) > limit:
-                return True
-        return False
+            .join(Conversation, Message.conversation_id == Conversation.id)
+            .where(
+                Conversation.contact_id == inbound.conversation.contact_id,
+                Message.direction == "in",
+                Message.id <= inbound.id,
+                Message.created_at >= now - max(w for w, _ in windows),
+            )
+        ).one()
+        return any((count or 0) > limit for count, (_, limit) in zip(counts, windows, strict=True))
 
     def _told_to_slow_down(
         self, session: Session, conversation: Conversation, limits: RateLimits | None = None

@@ -75,7 +75,7 @@ async def inbound_sms(request: Request) -> Response:
         extra={"message_id": message_id, "conversation_id": conversation_id, "council": council.id},
     )
     if not handled:
-        state.flow.in_background(state.flow.answer_sms(message_id))
+        state.flow.in_background(state.flow.answer_sms(message_id, conversation_id))
     return _twiml()
 
 

@@ -171,7 +171,7 @@ async def send_message(
     inbound, new = await run_in_threadpool(_store_message, request, session_id, body, authorization)
     if new or (inbound.status == "received" and not flow.handling(inbound.id)):
         # New, or stored by a try whose answer failed part-way: answer it now.
-        replies = await flow.answer_web(inbound.id)
+        replies = await flow.answer_web(inbound.id, inbound.conversation_id)
     else:
         # A retry of a message already answered (or being answered): its replies so far;
         # any later ones come on the event stream as usual.

@@ -1,11 +1,11 @@
 """The benchmark's arithmetic: quantiles by nearest rank, throughput, and memory read from
-/proc for a whole process group."""
+/proc for a whole process group, and its CPU time."""
 
 from __future__ import annotations
 
 import os
 
-from devtools.bench import Run, rss_mb
+from devtools.bench import Run, cpu_seconds, rss_mb
 
 
 def test_quantiles_and_throughput() -> None:
@@ -17,3 +17,9 @@ def test_quantiles_and_throughput() -> None:
 
 def test_memory_of_this_process_group_is_read() -> None:
     assert rss_mb(os.getpgrp()) > 10
+
+
+def test_cpu_time_of_this_process_group_grows_with_work() -> None:
+    before = cpu_seconds(os.getpgrp())
+    sum(i * i for i in range(3_000_000))
+    assert cpu_seconds(os.getpgrp()) > before
