@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from types import FrameType
 
 import uvicorn
@@ -13,14 +12,8 @@ from sms_gateway import logs
 from sms_gateway.app import create_app
 from sms_gateway.config import get_settings
 
-# How long a thread may hold the GIL while another waits for it (Python's default is 5 ms).
-# The answering work runs in worker threads; a shorter turn means the event loop, which
-# acknowledges webhooks, waits a fraction of a millisecond for it rather than 5 ms a time.
-GIL_SWITCH_SECONDS = 0.0005
-
 
 def main() -> None:
-    sys.setswitchinterval(GIL_SWITCH_SECONDS)
     settings = get_settings()
     logs.configure(settings.log_level, settings.log_format)
     # Uvicorn's access log would record query strings; ours never carry personal data, but
