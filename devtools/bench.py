@@ -50,6 +50,8 @@ QUESTIONS = (
     "what is a pathway plan",
 )
 COUNCIL_NUMBER = "+447700900100"
+# Texts a second for the acknowledgement's floor, when nothing else keeps the machine busy.
+QUIET_SMS_RATE = 2.0
 # The SMS rate limit is per number and the bench uses many numbers, so it keeps the default.
 # Each web chat worker sends all its turns in one chat, far past a person's pace: the web chat
 # limit is lifted, or the bench would time the "slow down" notice.
@@ -333,10 +335,13 @@ async def single_rasa(args: argparse.Namespace, var_dir: Path) -> tuple[float, f
             )
         print(
             f"\n2. SMS webhook acknowledgement: {args.sms} texts at {args.sms_rate:g} a second "
-            "while 10 web chats keep Rasa busy"
+            "while 10 web chats keep Rasa busy (and, for comparison, a few texts at "
+            f"{QUIET_SMS_RATE:g} a second with nothing else)"
         )
         print(HEADER)
+        quiet = await texts_at_a_rate(service, QUIET_SMS_RATE, 40)
         sms = await sms_ack_under_load(service, args.sms_rate, args.sms)
+        print(quiet.row())
         print(sms.row())
         print("\n4. Resident memory after the load (one Rasa process)")
         print("\n".join(memory(supervisor)))
