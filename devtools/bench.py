@@ -27,7 +27,7 @@ import os
 import secrets
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -229,17 +229,25 @@ async def sms_ack_under_load(service_url: str, rate: float, count: int) -> Run:
         await asyncio.gather(background, return_exceptions=True)
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process group (a process and what it started), in MB."""
-    total_kb = 0
+def _in_group(pid: int) -> Iterator[tuple[Path, list[str]]]:
+    """Each process of a process group (a process and what it started): its /proc folder
+    and the fields of its stat line after the name."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            stat = (entry / "stat").read_text()
-            group = int(stat.rsplit(")", 1)[1].split()[2])
-            if group != pid:
-                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == pid:
+                yield entry, fields
+        except (OSError, ValueError, IndexError):
+            continue  # the process ended meanwhile
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process group, in MB."""
+    total_kb = 0
+    for entry, _ in _in_group(pid):
+        try:
             for line in (entry / "status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     total_kb += int(line.split()[1])
@@ -250,16 +258,7 @@ def rss_mb(pid: int) -> float:
 
 def cpu_seconds(pid: int) -> float:
     """CPU time (user and system) used so far by a process group, in seconds."""
-    ticks = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            if int(fields[2]) == pid:
-                ticks += int(fields[11]) + int(fields[12])
-        except (OSError, ValueError, IndexError):
-            continue
+    ticks = sum(int(fields[11]) + int(fields[12]) for _, fields in _in_group(pid))
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
