@@ -200,12 +200,7 @@ class MessageFlow:
 
     async def answer_sms(self, message_id: int, conversation_id: str | None = None) -> None:
         """Answer one stored inbound SMS (in the background, after the webhook answered)."""
-        with self._handling(message_id):
-            conversation_id = conversation_id or await self._off_loop(
-                self._conversation_of, message_id
-            )
-            async with self._locks[conversation_id]:
-                await self._answer_once_prepared(message_id)
+        await self._answer_in_order(message_id, conversation_id)
         self._outbox.wake()
 
     async def answer_web(
@@ -213,23 +208,24 @@ class MessageFlow:
     ) -> list[Message]:
         """The replies to one web message: crisis contacts for a risk phrase; otherwise the
         assistant's answer, after a check-in if the classifier thought it might be risk."""
+        return await self._answer_in_order(message_id, conversation_id)
+
+    async def _answer_in_order(self, message_id: int, conversation_id: str | None) -> list[Message]:
+        """One inbound message, after any of its conversation's still being answered: every
+        check before the assistant in one transaction, then the assistant, then its replies
+        in a second one. The database work runs in a worker thread: the event loop stays
+        free for webhooks and chat requests while it waits."""
         with self._handling(message_id):
             conversation_id = conversation_id or await self._off_loop(
                 self._conversation_of, message_id
             )
             async with self._locks[conversation_id]:
-                return await self._answer_once_prepared(message_id)
-
-    async def _answer_once_prepared(self, message_id: int) -> list[Message]:
-        """Every check before the assistant in one transaction, then the assistant, then
-        its replies in a second one. The database work runs in a worker thread: the event
-        loop stays free for webhooks and chat requests while it waits."""
-        prepared = await self._off_loop(self._prepare, message_id)
-        if prepared.stored:
-            self.sent(prepared.conversation_id)
-        if prepared.request is None:
-            return prepared.stored
-        return prepared.stored + await self._ask_and_store(message_id, prepared.request)
+                prepared = await self._off_loop(self._prepare, message_id)
+                if prepared.stored:
+                    self.sent(prepared.conversation_id)
+                if prepared.request is None:
+                    return prepared.stored
+                return prepared.stored + await self._ask_and_store(message_id, prepared.request)
 
     def handling(self, message_id: int) -> bool:
         """Whether a job of this process is answering this message now."""
@@ -408,7 +404,7 @@ class MessageFlow:
         notice = BotReply(sms_notices.slow_down_web(), topic="rate_limited")
         return record_replies(session, inbound.conversation, [notice], "delivered", "system")
 
-    async def answer(self, message_id: int, outbound_status: str) -> list[Message]:
+    async def answer(self, message_id: int) -> list[Message]:
         """Ask the assistant about one stored inbound message and store its replies.
 
         If earlier messages of the conversation are still waiting for the assistant, this
@@ -417,7 +413,7 @@ class MessageFlow:
         request = await self._off_loop(self._request_for, message_id)
         if request is None:
             return []
-        return await self._ask_and_store(message_id, request, outbound_status)
+        return await self._ask_and_store(message_id, request)
 
     def _request_for(self, message_id: int) -> _Request | None:
         with transaction(self._sessions) as session:
@@ -439,30 +435,24 @@ class MessageFlow:
             retrying=inbound.status == "waiting",
         )
 
-    async def _ask_and_store(
-        self, message_id: int, request: _Request, outbound_status: str | None = None
-    ) -> list[Message]:
+    async def _ask_and_store(self, message_id: int, request: _Request) -> list[Message]:
         replies: list[BotReply] = []
         if not request.earlier_waiting:
             with contextlib.suppress(AssistantUnavailable):  # then it waits
                 replies = await self._assistant.ask(
                     request.conversation_id, request.text, request.metadata
                 )
-        status = outbound_status or ("queued" if request.channel == "sms" else "delivered")
-        stored = await self._off_loop(self._store_answer, message_id, request, replies, status)
+        stored = await self._off_loop(self._store_answer, message_id, request, replies)
         if stored and request.channel == "web":
             self._live.notify(request.conversation_id)
         return stored
 
     def _store_answer(
-        self,
-        message_id: int,
-        request: _Request,
-        replies: list[BotReply],
-        outbound_status: str,
+        self, message_id: int, request: _Request, replies: list[BotReply]
     ) -> list[Message]:
         """The assistant's replies, or the message marked waiting (with a holding reply once
-        per outage) when it could not answer."""
+        per outage) when it could not answer: SMS queued in the outbox, web replies
+        delivered (the chat's request or live stream shows them)."""
         with transaction(self._sessions) as session:
             inbound = session.get_one(Message, message_id)
             if replies:
@@ -498,7 +488,7 @@ class MessageFlow:
                 return self.queue_sms(
                     session, inbound.conversation, replies, inbound.council_number or ""
                 )
-            return record_replies(session, inbound.conversation, replies, status=outbound_status)
+            return record_replies(session, inbound.conversation, replies, status="delivered")
 
     async def answer_waiting(self) -> tuple[int, bool]:
         """Re-ask the assistant about waiting messages, oldest first, if it is back.
@@ -508,10 +498,9 @@ class MessageFlow:
         if not waiting or not await self._assistant.is_ready():
             return 0, False
         answered = 0
-        for message_id, conversation_id, channel in waiting:
+        for message_id, conversation_id in waiting:
             async with self._locks[conversation_id]:
-                status = "queued" if channel == "sms" else "delivered"
-                await self.answer(message_id, outbound_status=status)
+                await self.answer(message_id)
                 if await self._off_loop(self._status_of, message_id) != "answered":
                     # Still failing (e.g. the action server is down while Rasa is up):
                     # stop here rather than log the same texts into Rasa again and again.
@@ -522,15 +511,14 @@ class MessageFlow:
             self._outbox.wake()
         return answered, answered < len(waiting)
 
-    def _waiting(self) -> list[tuple[int, str, str]]:
+    def _waiting(self) -> list[tuple[int, str]]:
         with self._sessions() as session:
             rows = session.execute(
-                select(Message.id, Message.conversation_id, Conversation.channel)
-                .join(Conversation, Message.conversation_id == Conversation.id)
+                select(Message.id, Message.conversation_id)
                 .where(Message.direction == "in", Message.status == "waiting")
                 .order_by(Message.id)
             ).all()
-        return [(i, conversation_id, channel) for i, conversation_id, channel in rows]
+        return [(i, conversation_id) for i, conversation_id in rows]
 
     async def run_recovery(self, every_seconds: float, longest: float = 120.0) -> None:
         """Until cancelled: answer what waited for the assistant once it is back. Asking

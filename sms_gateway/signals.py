@@ -37,9 +37,6 @@ class Signal:
     def clear(self) -> None:
         self._event.clear()
 
-    def is_set(self) -> bool:
-        return self._event.is_set()
-
     async def wait(self, timeout: float | None = None) -> bool:
         """Until set, or for `timeout` seconds at most; True if it was set.
 
