@@ -77,6 +77,14 @@ class Run:
         ordered = sorted(self.latencies)
         return 1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
+    async def timed(self, send: Callable[[int], Awaitable[bool]], turn: int) -> None:
+        """One request: its latency kept if it succeeded, counted as an error if not."""
+        started = time.perf_counter()
+        if await send(turn):
+            self.latencies.append(time.perf_counter() - started)
+        else:
+            self.errors += 1
+
     @property
     def throughput(self) -> float:
         return len(self.latencies) / self.seconds if self.seconds else 0.0
@@ -106,12 +114,7 @@ async def load(label: str, concurrency: int, per_worker: int, worker: Worker) ->
 
         async def converse(send: Callable[[int], Awaitable[bool]]) -> None:
             for turn in range(per_worker):
-                started = time.perf_counter()
-                ok = await send(turn)
-                if ok:
-                    run.latencies.append(time.perf_counter() - started)
-                else:
-                    run.errors += 1
+                await run.timed(send, turn)
 
         started = time.perf_counter()
         await asyncio.gather(*(converse(send) for send in senders))
@@ -199,18 +202,11 @@ async def texts_at_a_rate(service_url: str, rate: float, count: int) -> Run:
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
         send = await sms_webhook(service_url)(client, 0)
 
-        async def timed(turn: int) -> None:
-            started = time.perf_counter()
-            if await send(turn):
-                run.latencies.append(time.perf_counter() - started)
-            else:
-                run.errors += 1
-
         started = time.perf_counter()
         posts = []
         for turn in range(count):
             await asyncio.sleep(max(0.0, started + turn / rate - time.perf_counter()))
-            posts.append(asyncio.create_task(timed(turn)))
+            posts.append(asyncio.create_task(run.timed(send, turn)))
         await asyncio.gather(*posts)
         run.seconds = time.perf_counter() - started
     return run
@@ -327,10 +323,9 @@ async def single_rasa(args: argparse.Namespace, var_dir: Path) -> tuple[float, f
             print(through.row())
             print(f"  {'':<28} {through_cpu}")
             added[concurrency] = through.quantile(0.5) - bare.quantile(0.5)
-            ratio = through.throughput / bare.throughput if bare.throughput else float("nan")
             print(
                 f"  {'':<28} gateway adds {added[concurrency]:+.1f} ms at p50; "
-                f"throughput ratio {ratio:.2f}"
+                f"throughput ratio {_ratio(through, bare):.2f}"
             )
         print(
             f"\n2. SMS webhook acknowledgement: {args.sms} texts at {args.sms_rate:g} a second "
@@ -419,8 +414,9 @@ async def two_rasa(args: argparse.Namespace, var_dir: Path) -> Scaling | None:
         drop_databases(args.postgres, [make_url(database_url).database or "", stores.tracker_db])
 
 
-def _ratio(two: Run, one: Run) -> float:
-    return two.throughput / one.throughput if one.throughput else float("nan")
+def _ratio(run: Run, against: Run) -> float:
+    """One run's throughput over another's."""
+    return run.throughput / against.throughput if against.throughput else float("nan")
 
 
 async def main_async(args: argparse.Namespace) -> int:

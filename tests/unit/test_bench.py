@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 
 from devtools.bench import Run, cpu_seconds, rss_mb
@@ -23,3 +24,16 @@ def test_cpu_time_of_this_process_group_grows_with_work() -> None:
     before = cpu_seconds(os.getpgrp())
     sum(i * i for i in range(3_000_000))
     assert cpu_seconds(os.getpgrp()) > before
+
+
+def test_a_request_is_timed_when_it_succeeds_and_counted_as_an_error_when_not() -> None:
+    run = Run("x", 1)
+
+    async def send(turn: int) -> bool:
+        await asyncio.sleep(0.01)
+        return turn == 0
+
+    asyncio.run(run.timed(send, 0))
+    asyncio.run(run.timed(send, 1))
+    assert len(run.latencies) == 1 and run.latencies[0] >= 0.01
+    assert run.errors == 1
