@@ -3,19 +3,16 @@ the connection is skipped, and a request that reached a server is never sent to 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, TypeVar
 
 import pytest
 
 from devtools.processes import free_port
 from sms_gateway.assistant import AssistantClient, AssistantUnavailable
-
-T = TypeVar("T")
+from tests.own_loop import in_own_loop
 
 
 class FakeRasa(ThreadingHTTPServer):
@@ -73,25 +70,6 @@ def ask_all(client: AssistantClient, texts: list[str]) -> list[str]:
             await client.close()
 
     return in_own_loop(run())
-
-
-def in_own_loop(job: Coroutine[Any, Any, T]) -> T:
-    """Run `job` in a thread of its own: the browser tests leave an event loop running in
-    this one."""
-    outcome: list[T | BaseException] = []
-
-    def in_thread() -> None:
-        try:
-            outcome.append(asyncio.run(job))
-        except BaseException as error:  # handed back to the test's thread
-            outcome.append(error)
-
-    thread = threading.Thread(target=in_thread)
-    thread.start()
-    thread.join()
-    if isinstance(outcome[0], BaseException):
-        raise outcome[0]
-    return outcome[0]
 
 
 def test_requests_go_round_the_servers(servers: list[FakeRasa]) -> None:

@@ -7,6 +7,7 @@ import asyncio
 import os
 
 from devtools.bench import Run, cpu_seconds, rss_mb
+from tests.own_loop import in_own_loop
 
 
 def test_quantiles_and_throughput() -> None:
@@ -33,7 +34,7 @@ def test_a_request_is_timed_when_it_succeeds_and_counted_as_an_error_when_not() 
         await asyncio.sleep(0.01)
         return turn == 0
 
-    asyncio.run(run.timed(send, 0))
-    asyncio.run(run.timed(send, 1))
+    in_own_loop(run.timed(send, 0))
+    in_own_loop(run.timed(send, 1))
     assert len(run.latencies) == 1 and run.latencies[0] >= 0.01
     assert run.errors == 1
