@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from knowledge.crisis import crisis_reply
 from sms_gateway import sms_notices
@@ -246,7 +246,7 @@ class MessageFlow:
         adviser holds the conversation. Returns the replies stored on the way and the
         request for the assistant, if it is to be asked."""
         with transaction(self._sessions) as session:
-            inbound = session.get_one(Message, message_id)
+            inbound = _with_conversation(session, message_id)
             stored, goes_on = self._checked_for_risk(session, inbound)
             if goes_on and inbound.conversation.channel == "sms":
                 goes_on = self._screen_sms(session, inbound)
@@ -454,7 +454,7 @@ class MessageFlow:
         per outage) when it could not answer: SMS queued in the outbox, web replies
         delivered (the chat's request or live stream shows them)."""
         with transaction(self._sessions) as session:
-            inbound = session.get_one(Message, message_id)
+            inbound = _with_conversation(session, message_id)
             if replies:
                 inbound.status = "answered"
                 understood = next((r.understood for r in replies if r.understood), None)
@@ -591,6 +591,16 @@ class MessageFlow:
     def _conversation_of(self, message_id: int) -> str:
         with self._sessions() as session:
             return session.get_one(Message, message_id).conversation_id
+
+
+def _with_conversation(session: Session, message_id: int) -> Message:
+    """An inbound message with its conversation and contact, in one query: every step of
+    its handling reads them."""
+    return session.get_one(
+        Message,
+        message_id,
+        options=[joinedload(Message.conversation).joinedload(Conversation.contact)],
+    )
 
 
 def _last_council_number(session: Session, conversation: Conversation) -> str:

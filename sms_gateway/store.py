@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from sms_gateway.assistant import BotReply
 from sms_gateway.models import Contact, Conversation, Message, WebSession, utcnow
@@ -161,7 +161,8 @@ def create_web_session(session: Session, council_id: str) -> tuple[WebSession, s
 
 def find_web_session(session: Session, session_id: str, token: str) -> WebSession | None:
     """The session if the token matches and it has not expired or ended; None otherwise."""
-    web_session = session.get(WebSession, session_id)
+    # With its conversation in the same query: storing a message needs it.
+    web_session = session.get(WebSession, session_id, options=[joinedload(WebSession.conversation)])
     if web_session is None or web_session.ended_at is not None:
         return None
     if not hmac.compare_digest(web_session.token_hash, _token_hash(token)):
