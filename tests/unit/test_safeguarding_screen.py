@@ -104,6 +104,28 @@ def test_a_short_reply_or_a_word_the_classifier_never_saw_is_not_an_alarm(
     assert safeguard.check(message) is None
 
 
+def test_skipping_the_matcher_for_messages_no_pattern_could_match_finds_the_same() -> None:
+    """Every labelled message, risk or ordinary, and every question the assistant knows, for
+    every council: the quick path finds exactly what running every pattern finds."""
+    articles, councils = knowledge_base()
+    messages = [
+        message
+        for cases in ALL_CASES
+        for part in ("risk", "ordinary")
+        for group in yaml.safe_load(cases.read_text())[part].values()
+        for message in group
+    ] + [question for article in articles.values() for question in article.examples]
+    quick = screen_for(councils.values())
+    every_pattern = screen_for(councils.values(), skip_unmatchable=False)
+    for council_id in councils:
+        for message in messages:
+            assert quick.screen(message, council_id) == every_pattern.screen(message, council_id), (
+                message
+            )
+    # Not vacuous: some of them are found (the risk ones).
+    assert any(every_pattern.screen(m, council_id) for m in messages)
+
+
 def test_a_councils_own_phrases_alert_for_that_council_only() -> None:
     _, councils = knowledge_base()
     screen = screen_for(councils.values())
