@@ -5,7 +5,8 @@ Twilio; the figures are printed, and each target is marked met or missed.
 1. Web chat replies end to end through the service (on PostgreSQL, as in production, when
    the bench has a server), against the bare Rasa REST webhook of the same Rasa server in the
    same run (the difference is what the gateway costs), at 1, 10 and 50 concurrent
-   conversations: latency p50/p95/p99, throughput, and each process's CPU time per reply.
+   conversations (each sender starts a new one every 10 turns, as people do): latency
+   p50/p95/p99, throughput, and each process's CPU time per reply.
 2. SMS webhook acknowledgement latency while 10 web chats keep Rasa busy: texts arrive at a
    steady rate (Twilio posts each one as it comes, however quickly the last was answered),
    and the webhook answers once the text is stored, so it must not depend on Rasa's speed.
@@ -50,6 +51,9 @@ QUESTIONS = (
     "what is a pathway plan",
 )
 COUNCIL_NUMBER = "+447700900100"
+# Turns in one conversation before a sender starts another, as in a real chat: Rasa's time
+# per turn grows with the conversation, so one endless chat would time something no one sends.
+TURNS_PER_CHAT = 10
 # Texts a second for the acknowledgement's floor, when nothing else keeps the machine busy.
 QUIET_SMS_RATE = 2.0
 # The SMS rate limit is per number and the bench uses many numbers, so it keeps the default.
@@ -104,20 +108,26 @@ HEADER = (
 Worker = Callable[[httpx.AsyncClient, int], Awaitable[Callable[[int], Awaitable[bool]]]]
 
 
-async def load(label: str, concurrency: int, per_worker: int, worker: Worker) -> Run:
-    """`concurrency` conversations at once, each sending `per_worker` messages one after
-    another; every request's latency is kept (failed ones are counted, not timed)."""
+async def load(
+    label: str, concurrency: int, per_worker: int, worker: Worker, turns: int = TURNS_PER_CHAT
+) -> Run:
+    """`concurrency` senders at once, each sending `per_worker` messages one after another,
+    starting a new conversation every `turns` messages (untimed); every request's latency
+    is kept (failed ones are counted, not timed)."""
     run = Run(label, concurrency)
     limits = httpx.Limits(max_connections=concurrency + 5, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(timeout=120, limits=limits) as client:
-        senders = [await worker(client, n) for n in range(concurrency)]
+        firsts = [await worker(client, n) for n in range(concurrency)]
 
-        async def converse(send: Callable[[int], Awaitable[bool]]) -> None:
+        async def converse(n: int) -> None:
+            send = firsts[n]
             for turn in range(per_worker):
+                if turn and turn % turns == 0:
+                    send = await worker(client, n)
                 await run.timed(send, turn)
 
         started = time.perf_counter()
-        await asyncio.gather(*(converse(send) for send in senders))
+        await asyncio.gather(*(converse(n) for n in range(concurrency)))
         run.seconds = time.perf_counter() - started
     return run
 
@@ -295,8 +305,9 @@ def start(
     return supervisor, ports, extra
 
 
-async def single_rasa(args: argparse.Namespace, var_dir: Path) -> tuple[float, float]:
-    """Sections 1, 2 and 4; returns the added p50 at 10 conversations and SMS p99."""
+async def single_rasa(args: argparse.Namespace, var_dir: Path) -> tuple[tuple[int, float], float]:
+    """Sections 1, 2 and 4; returns the added p50 at 10 conversations (or the first level
+    measured, when 10 is not among them) with that level, and the SMS p99."""
     database_url = service_database(args, var_dir)
     print(f"\nThe service's database: {make_url(database_url).get_backend_name()}")
     supervisor, ports, _ = start(var_dir / "one", database_url)
@@ -343,7 +354,8 @@ async def single_rasa(args: argparse.Namespace, var_dir: Path) -> tuple[float, f
         supervisor.stop_all()
         if database_url.startswith("postgresql"):
             drop_databases(args.postgres, [make_url(database_url).database or ""])
-    return added.get(10, next(iter(added.values()))), sms.quantile(0.99)
+    level = 10 if 10 in added else next(iter(added))
+    return (level, added[level]), sms.quantile(0.99)
 
 
 def service_database(args: argparse.Namespace, var_dir: Path) -> str:
@@ -424,7 +436,7 @@ async def main_async(args: argparse.Namespace) -> int:
         var_dir = Path(tmp)
         print(f"Benchmark on {os.cpu_count()} CPU cores; requests per level ~{args.requests}.")
         try:
-            added_p50, sms_p99 = await single_rasa(args, var_dir)
+            (level, added_p50), sms_p99 = await single_rasa(args, var_dir)
             scaling = await two_rasa(args, var_dir) if args.postgres else None
         except StartFailed as error:
             print(f"Could not start the assistant: {error}")
@@ -435,7 +447,7 @@ async def main_async(args: argparse.Namespace) -> int:
     else:
         print("  not recorded: the model was not trained by `make` on this checkout")
     print("\nTargets")
-    print(f"  service adds <= 15 ms at p50 over bare Rasa (10 conversations): "
+    print(f"  service adds <= 15 ms at p50 over bare Rasa ({level} conversations): "
           f"{added_p50:+.1f} ms, {verdict(added_p50 <= 15)}")  # fmt: skip
     print(
         f"  SMS acknowledgement p99 < 50 ms under load: {sms_p99:.1f} ms, {verdict(sms_p99 < 50)}"

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Awaitable, Callable
 
-from devtools.bench import Run, cpu_seconds, rss_mb
+from devtools.bench import Run, cpu_seconds, load, rss_mb
 from tests.own_loop import in_own_loop
 
 
@@ -38,3 +39,22 @@ def test_a_request_is_timed_when_it_succeeds_and_counted_as_an_error_when_not() 
     in_own_loop(run.timed(send, 1))
     assert len(run.latencies) == 1 and run.latencies[0] >= 0.01
     assert run.errors == 1
+
+
+def test_each_sender_starts_a_new_conversation_every_few_turns() -> None:
+    conversations: list[tuple[int, list[int]]] = []
+
+    async def worker(_client: object, sender: int) -> Callable[[int], Awaitable[bool]]:
+        turns: list[int] = []
+        conversations.append((sender, turns))
+
+        async def send(turn: int) -> bool:
+            turns.append(turn)
+            return True
+
+        return send
+
+    run = in_own_loop(load("x", 2, 25, worker, turns=10))
+    assert len(run.latencies) == 50
+    assert sorted(len(turns) for _, turns in conversations) == [5, 5, 10, 10, 10, 10]
+    assert sorted(sender for sender, _ in conversations) == [0, 0, 0, 1, 1, 1]
