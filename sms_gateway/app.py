@@ -25,13 +25,9 @@ from sms_gateway.live import LiveUpdates
 from sms_gateway.outbox import Outbox, OutboxSettings
 from sms_gateway.routes import health, internal, twilio_webhook, webchat, widget
 from sms_gateway.safeguarding.check import safeguard_for
-from sms_gateway.signals import WorkerThreads
 from sms_gateway.twilio_api import TwilioMessagesAPI
 
 logger = logging.getLogger(__name__)
-# Threads that store what arrives: each store takes a few ms, so two keep up with far more
-# texts and chat messages than one Rasa server can answer.
-INTAKE_THREADS = 2
 
 
 async def _invalid_request(request: Request, error: Exception) -> Response:
@@ -104,10 +100,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # Longer than any job takes (two tries at Rasa), so only abandoned ones qualify.
             stale_after=dt.timedelta(seconds=2 * settings.rasa_timeout_seconds + 5),
         )
-        # Storing what arrives (texts, delivery reports, chat messages) has threads of its
-        # own: a webhook is acknowledged once its row is in, and never waits in a queue
-        # behind the answering work of the flow's threads.
-        app.state.intake = WorkerThreads("intake", INTAKE_THREADS)
         workers = [
             asyncio.create_task(app.state.outbox.run(), name="outbox"),
             asyncio.create_task(
@@ -124,7 +116,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             for worker in workers:
                 worker.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
-            app.state.intake.close()
             app.state.flow.close()
             app.state.outbox.close()
             await app.state.assistant.close()

@@ -11,6 +11,7 @@ import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import State
 
 from sms_gateway.db import transaction
@@ -59,8 +60,8 @@ async def inbound_sms(request: Request) -> Response:
     state = request.app.state
     council = state.councils.for_sms_number(council_number)
     keyword = sms_keyword(body, params.get("OptOutType"), state.settings)
-    # Stored in an intake thread: the event loop is never held up by the database.
-    stored = await state.intake.run(
+    # Stored in a worker thread: the event loop is never held up by the database.
+    stored = await run_in_threadpool(
         _store_inbound, state, sender, council.id, body.strip(), sid, council_number, keyword
     )
     if stored is None:
@@ -114,7 +115,7 @@ async def status_callback(
         return Response("malformed status callback", status.HTTP_400_BAD_REQUEST)
     new_status = TWILIO_STATUSES.get(twilio_status)
     error_code = params.get("ErrorCode") or None
-    await request.app.state.intake.run(
+    await run_in_threadpool(
         _record_status, request.app.state, message, sid, twilio_status, new_status, error_code
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -167,10 +167,8 @@ async def send_message(
     authorization: Annotated[str | None, Header()] = None,
 ) -> Replies:
     flow = request.app.state.flow
-    # Stored in an intake thread, so the event loop is never held up by the database.
-    inbound, new = await request.app.state.intake.run(
-        _store_message, request, session_id, body, authorization
-    )
+    # Stored in a worker thread, so the event loop is never held up by the database.
+    inbound, new = await run_in_threadpool(_store_message, request, session_id, body, authorization)
     if new or (inbound.status == "received" and not flow.handling(inbound.id)):
         # New, or stored by a try whose answer failed part-way: answer it now.
         replies = await flow.answer_web(inbound.id, inbound.conversation_id)
