@@ -84,7 +84,11 @@ class Run:
     async def timed(self, send: Callable[[int], Awaitable[bool]], turn: int) -> None:
         """One request: its latency kept if it succeeded, counted as an error if not."""
         started = time.perf_counter()
-        if await send(turn):
+        try:
+            succeeded = await send(turn)
+        except httpx.TransportError:  # e.g. the connection closed with no answer
+            succeeded = False
+        if succeeded:
             self.latencies.append(time.perf_counter() - started)
         else:
             self.errors += 1

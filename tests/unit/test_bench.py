@@ -7,6 +7,8 @@ import asyncio
 import os
 from collections.abc import Awaitable, Callable
 
+import httpx
+
 from devtools.bench import Run, cpu_seconds, load, rss_mb
 from tests.own_loop import in_own_loop
 
@@ -33,12 +35,14 @@ def test_a_request_is_timed_when_it_succeeds_and_counted_as_an_error_when_not() 
 
     async def send(turn: int) -> bool:
         await asyncio.sleep(0.01)
+        if turn == 2:
+            raise httpx.ReadError("closed with no answer")
         return turn == 0
 
-    in_own_loop(run.timed(send, 0))
-    in_own_loop(run.timed(send, 1))
+    for turn in (0, 1, 2):
+        in_own_loop(run.timed(send, turn))
     assert len(run.latencies) == 1 and run.latencies[0] >= 0.01
-    assert run.errors == 1
+    assert run.errors == 2
 
 
 def test_each_sender_starts_a_new_conversation_every_few_turns() -> None:
