@@ -59,7 +59,7 @@ def parse_replies(payload: Any) -> list[BotReply]:
                 BotReply(
                     text=str(custom["text"]),
                     topic=custom.get("topic"),
-                    sources=list(custom.get("sources") or []),
+                    sources=_sources(custom.get("sources")),
                     options=_options(custom.get("options")),
                     understood=_understood(custom.get("understood")),
                 )
@@ -69,14 +69,41 @@ def parse_replies(payload: Any) -> list[BotReply]:
     return replies
 
 
-def _options(raw: Any) -> list[dict[str, Any]]:
+# What a source may carry to the widget and the console, all strings.
+SOURCE_FIELDS = ("id", "title", "url", "seed")
+
+
+def _sources(raw: Any) -> list[dict[str, str]]:
+    """Each well-formed source; others are dropped rather than failing the whole answer.
+    A link is kept only if it is http(s): the widget and the console make it clickable."""
     if not isinstance(raw, list):
         return []
-    return [
-        {"number": int(o["number"]), "title": str(o["title"]), "reply": str(o["reply"])}
-        for o in raw
-        if isinstance(o, dict) and {"number", "title", "reply"} <= o.keys()
-    ]
+    sources = []
+    for item in raw:
+        if not isinstance(item, dict):
+            continue
+        source = {k: item[k] for k in SOURCE_FIELDS if isinstance(item.get(k), str)}
+        if not source.get("url", "").startswith(("https://", "http://")):
+            source.pop("url", None)
+        if source.get("id") or source.get("title"):
+            sources.append(source)
+    return sources
+
+
+def _options(raw: Any) -> list[dict[str, Any]]:
+    """Each well-formed numbered choice; a malformed one is dropped."""
+    if not isinstance(raw, list):
+        return []
+    options = []
+    for item in raw:
+        if not isinstance(item, dict) or not {"number", "title", "reply"} <= item.keys():
+            continue
+        try:
+            number = int(item["number"])
+        except (TypeError, ValueError):
+            continue
+        options.append({"number": number, "title": str(item["title"]), "reply": str(item["reply"])})
+    return options
 
 
 class AssistantClient:

@@ -45,3 +45,37 @@ def test_what_the_assistant_understood_is_read_and_bad_values_are_ignored() -> N
     assert (good.understood.intent, good.understood.confidence) == ("kb_staying_put", 0.87)
     assert missing.understood is None and junk.understood is None
     assert high.understood is not None and high.understood.confidence == 1.0
+
+
+def test_malformed_sources_and_options_are_dropped_and_the_answer_kept() -> None:
+    [reply] = parse_replies(
+        [
+            {
+                "custom": {
+                    "text": "A",
+                    "sources": [
+                        "a bare string",
+                        {"id": "gov", "title": "GOV.UK", "url": "https://www.gov.uk/x"},
+                        {"title": "Bad link", "url": "javascript:alert(1)"},
+                        {"title": 7, "url": None},
+                    ],
+                    "options": [
+                        {"number": "two", "title": "T", "reply": "t"},
+                        {"number": "1", "title": "One", "reply": "one"},
+                        {"title": "no number"},
+                    ],
+                }
+            }
+        ]
+    )
+    assert reply.text == "A"
+    assert reply.sources == [
+        {"id": "gov", "title": "GOV.UK", "url": "https://www.gov.uk/x"},
+        {"title": "Bad link"},
+    ]
+    assert reply.options == [{"number": 1, "title": "One", "reply": "one"}]
+
+
+def test_sources_that_are_not_a_list_give_none() -> None:
+    [reply] = parse_replies([{"custom": {"text": "A", "sources": "https://x", "options": {}}}])
+    assert reply.sources == [] and reply.options == []
