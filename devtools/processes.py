@@ -31,11 +31,12 @@ class Ports:
     rasa: int = 5005
     actions: int = 5055
     fake_twilio: int = 8090
+    intake: int = 8001
 
     @classmethod
     def free(cls) -> Ports:
         """Ports nothing is listening on now (tests and `make eval` run beside `make run`)."""
-        return cls(*(free_port() for _ in range(4)))
+        return cls(*(free_port() for _ in range(5)))
 
 
 def free_port() -> int:
@@ -72,6 +73,10 @@ def actions_command(port: int) -> list[str]:
 
 def service_command() -> list[str]:
     return ["python", "-m", "sms_gateway"]
+
+
+def intake_command() -> list[str]:
+    return ["python", "-m", "sms_gateway.intake"]
 
 
 def fake_twilio_command(port: int, webhook_url: str) -> list[str]:
@@ -173,6 +178,7 @@ def local_stack(
     internal_token: str | None = None,
     extra_rasa_ports: tuple[int, ...] = (),
     stores: SharedStores | None = None,
+    sms_intake: bool = False,
 ) -> list[ProcessSpec]:
     """Every process, in start order, for one machine without Docker.
 
@@ -180,6 +186,8 @@ def local_stack(
     a new one is made per call, so callers that build the stack in several calls pass one.
     With `stores`, Rasa keeps conversations in PostgreSQL and locks them in Redis, and
     `extra_rasa_ports` start more Rasa processes that the service sends requests round.
+    With `sms_intake`, texts from the fake Twilio go to a separate SMS intake process
+    (sms_gateway.intake), started after the service (which migrates the database).
     """
     python_path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     token = internal_token or secrets.token_urlsafe(32)
@@ -187,13 +195,13 @@ def local_stack(
         ports, f"http://127.0.0.1:{ports.actions}", var_dir, extra_rasa_ports, stores
     )
     tracker_url = stores.tracker_url() if stores else f"sqlite:///{var_dir / 'rasa-tracker.db'}"
+    receiver = ports.intake if sms_intake else ports.service
+    intake = [_intake_process(ports, database_url)] if sms_intake else []
     return [
         ProcessSpec(
             name="fake-twilio",
             argv=_local(
-                fake_twilio_command(
-                    ports.fake_twilio, f"http://127.0.0.1:{ports.service}/twilio/sms"
-                )
+                fake_twilio_command(ports.fake_twilio, f"http://127.0.0.1:{receiver}/twilio/sms")
             ),
             cwd=ROOT,
             health_url=f"http://127.0.0.1:{ports.fake_twilio}/health",
@@ -225,4 +233,22 @@ def local_stack(
             },
             health_url=f"http://127.0.0.1:{ports.service}/health",
         ),
+        *intake,
     ]
+
+
+def _intake_process(ports: Ports, database_url: str) -> ProcessSpec:
+    """The SMS intake: the same database and Twilio settings as the service; Twilio's
+    signature covers the URL it posts to, which here is the intake's own."""
+    return ProcessSpec(
+        name="sms-intake",
+        argv=_local(intake_command()),
+        cwd=ROOT,
+        env={
+            "DATABASE_URL": database_url,
+            "INTAKE_HOST": "127.0.0.1",
+            "INTAKE_PORT": str(ports.intake),
+            "PUBLIC_BASE_URL": f"http://127.0.0.1:{ports.intake}",
+        },
+        health_url=f"http://127.0.0.1:{ports.intake}/health",
+    )

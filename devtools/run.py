@@ -45,6 +45,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         default="redis://127.0.0.1:6379/0",
         help="the Redis for Rasa's lock store with --postgres (default: %(default)s)",
     )
+    parser.add_argument(
+        "--sms-intake",
+        action="store_true",
+        help="texts go to a separate SMS intake process that only stores and acknowledges "
+        "them (sms_gateway.intake), as in docker-compose.yml",
+    )
     arguments = parser.parse_args(argv)
     if arguments.rasa_processes < 1:
         parser.error("--rasa-processes must be at least 1")
@@ -62,7 +68,14 @@ def main(argv: list[str] | None = None) -> int:
         database_url = ensure_database(arguments.postgres, "carebot_service")
         stores = shared_stores(arguments.postgres, "carebot_rasa", arguments.redis)
     extra_rasa = tuple(free_port() for _ in range(arguments.rasa_processes - 1))
-    specs = local_stack(ports, database_url, VAR_DIR, extra_rasa_ports=extra_rasa, stores=stores)
+    specs = local_stack(
+        ports,
+        database_url,
+        VAR_DIR,
+        extra_rasa_ports=extra_rasa,
+        stores=stores,
+        sms_intake=arguments.sms_intake,
+    )
     logins = seed(database_url, sorted(knowledge_base()[1]), VAR_DIR / "demo-logins.json")
     supervisor = Supervisor(VAR_DIR / "logs")
 
@@ -85,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         base = f"http://127.0.0.1:{ports.service}"
         shown_database = make_url(database_url).render_as_string(hide_password=True)
         rasa_urls = ", ".join(f"http://127.0.0.1:{p}" for p in (ports.rasa, *extra_rasa))
+        sms_url = f"http://127.0.0.1:{ports.intake if arguments.sms_intake else ports.service}"
         print(
             f"""
 The care leavers' assistant is running.
@@ -95,7 +109,7 @@ The care leavers' assistant is running.
   Service (web chat API, Twilio webhook)  {base}
     API docs                              {base}/docs
     readiness                             {base}/ready
-  Twilio SMS webhook                      {base}/twilio/sms
+  Twilio SMS webhook                      {sms_url}/twilio/sms
   Text it as an SMS (phone page)          http://127.0.0.1:{ports.fake_twilio}/
   Fake Twilio Messages API                http://127.0.0.1:{ports.fake_twilio}
   Rasa server(s)                          {rasa_urls}

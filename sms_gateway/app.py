@@ -42,7 +42,7 @@ DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeout)
 RETRY_AFTER_SECONDS = 5
 
 
-async def _database_unavailable(request: Request, error: Exception) -> Response:
+async def database_unavailable(request: Request, error: Exception) -> Response:
     """503 with Retry-After rather than a bare 500: nothing was stored, so Twilio (with a
     connection override), the chat widget and load balancers know to try again shortly."""
     logger.error("database unavailable: %s on %s", type(error).__name__, request.url.path)
@@ -100,15 +100,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # Longer than any job takes (two tries at Rasa), so only abandoned ones qualify.
             stale_after=dt.timedelta(seconds=2 * settings.rasa_timeout_seconds + 5),
         )
+        app.state.inbound_sms = app.state.flow
         workers = [
             asyncio.create_task(app.state.outbox.run(), name="outbox"),
             asyncio.create_task(
                 app.state.flow.run_recovery(settings.assistant_retry_seconds), name="re-ask"
             ),
+            # Texts stored by the SMS intake process (or before a restart) are answered here.
+            asyncio.create_task(
+                app.state.flow.take_up_stored_sms(settings.sms_intake_poll_seconds), name="intake"
+            ),
         ]
-        # Texts stored before a restart but never handled are handled now.
-        for message_id in app.state.flow.pending_sms():
-            app.state.flow.in_background(app.state.flow.answer_sms(message_id))
         try:
             yield
         finally:
@@ -141,5 +143,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     console.install(app)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     for error in DATABASE_DOWN:
-        app.add_exception_handler(error, _database_unavailable)
+        app.add_exception_handler(error, database_unavailable)
     return app

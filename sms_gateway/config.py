@@ -101,6 +101,14 @@ class Settings(BaseSettings):
         description="While messages wait for the assistant (Rasa or the action server "
         "down), how often to check whether it is back and answer them.",
     )
+    sms_intake_poll_seconds: float = Field(
+        0.5,
+        description="How often the service looks in the database for texts stored but not yet "
+        "being answered: those the SMS intake process (python -m sms_gateway.intake) took, "
+        "and any left by a restart.",
+    )
+    intake_host: str = Field("127.0.0.1", description="Address the SMS intake listens on.")
+    intake_port: int = Field(8001, description="Port the SMS intake process listens on.")
     retention_days: int = Field(
         365,
         description="Messages older than this are deleted by `python -m sms_gateway.privacy "

@@ -26,14 +26,14 @@ from sms_gateway.assistant import AssistantClient, AssistantUnavailable, BotRepl
 from sms_gateway.councils import CouncilDirectory
 from sms_gateway.db import transaction
 from sms_gateway.escalations import raise_escalation
+from sms_gateway.keyword_replies import KeywordReplies
 from sms_gateway.live import LiveUpdates
-from sms_gateway.models import Contact, Conversation, Message, utcnow
-from sms_gateway.outbox import Outbox, opt_out
+from sms_gateway.models import Conversation, Message, utcnow
+from sms_gateway.outbox import Outbox
 from sms_gateway.safeguarding.check import Safeguard
 from sms_gateway.signals import WorkerThreads
-from sms_gateway.sms_format import sms_parts
 from sms_gateway.sms_keywords import Keyword
-from sms_gateway.store import record_replies
+from sms_gateway.store import queue_sms, record_replies
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -114,6 +114,12 @@ class MessageFlow:
         self._in_hand: set[int] = set()
         self._stale_after = stale_after
         self._workers = WorkerThreads("flow", worker_threads)
+        self._keywords = KeywordReplies(
+            councils,
+            max_segments=max_segments,
+            twilio_manages_opt_out=twilio_manages_opt_out,
+            wake_outbox=outbox.wake,
+        )
 
     # Background jobs -------------------------------------------------------------------
 
@@ -148,55 +154,26 @@ class MessageFlow:
         author: str = "bot",
         author_name: str | None = None,
     ) -> list[Message]:
-        """Store replies as outbox rows: GSM-7, split between sentences where too long."""
-        messages = []
-        for reply in replies:
-            for index, part in enumerate(sms_parts(reply.text, self._max_segments)):
-                first = index == 0
-                messages.append(
-                    Message(
-                        conversation=conversation,
-                        direction="out",
-                        author=author,
-                        author_name=author_name,
-                        text=part.text,
-                        status="queued",
-                        topic=reply.topic,
-                        sources=(reply.sources or None) if first else None,
-                        options=(reply.options or None) if first else None,
-                        council_number=council_number,
-                        segments=part.segments,
-                        encoding=part.encoding,
-                    )
-                )
-        session.add_all(messages)
-        conversation.last_message_at = utcnow()
-        session.flush()
-        return messages
+        """Store replies as outbox rows (split to this service's longest SMS)."""
+        return queue_sms(
+            session, conversation, replies, council_number, self._max_segments, author, author_name
+        )
 
     def take_keyword(self, session: Session, inbound: Message, keyword: Keyword) -> None:
-        """STOP, START or HELP, handled at once in the webhook's transaction (an opt-out
-        must hold before any reply still in the outbox goes)."""
-        conversation = inbound.conversation
-        contact: Contact = conversation.contact
-        council = self._councils.get(conversation.council_id)
-        inbound.status = "keyword"
-        reply: BotReply | None = None
-        if keyword == "stop":
-            opt_out(contact, source="keyword")
-            if not self._twilio_manages_opt_out:
-                reply = BotReply(sms_notices.opted_out(council), topic="opted_out")
-        elif keyword == "start":
-            was_out = contact.opted_out
-            contact.opted_out_at, contact.opt_out_source = None, None
-            if was_out and not self._twilio_manages_opt_out:
-                reply = BotReply(sms_notices.opted_in(council), topic="opted_in")
-        else:
-            reply = BotReply(sms_notices.help_text(council), topic="help")
-        logger.info("sms %s is a %s keyword", inbound.id, keyword.upper())
-        if reply and inbound.council_number:
-            self.queue_sms(session, conversation, [reply], inbound.council_number, "system")
-        self._outbox.wake()
+        """STOP, START or HELP, handled at once in the webhook's transaction."""
+        self._keywords.take(session, inbound, keyword)
+
+    def take_up_sms(self, message_id: int, conversation_id: str) -> None:
+        """Answer a stored text in the background, unless a job of this process already
+        has it: the webhook and the poll for stored texts may both find it, and it must be
+        answered once. Marked in hand now, before the job starts, so a poll that runs
+        meanwhile leaves it alone. With the conversation known, the job queues for the
+        conversation's turn as soon as it starts, so texts taken up in order are
+        answered in order."""
+        if message_id in self._in_hand:
+            return
+        self._in_hand.add(message_id)
+        self.in_background(self.answer_sms(message_id, conversation_id))
 
     async def answer_sms(self, message_id: int, conversation_id: str | None = None) -> None:
         """Answer one stored inbound SMS (in the background, after the webhook answered)."""
@@ -555,6 +532,19 @@ class MessageFlow:
                 await self.answer_web(message_id)
         return len(abandoned)
 
+    async def take_up_stored_sms(self, every_seconds: float) -> None:
+        """Until cancelled: answer texts that were stored but that no job of this process
+        has: those the SMS intake process stored (it only stores and acknowledges), and
+        any left from before a restart or by a job cut off part-way. The first look is at
+        once. One service process per database: two would both take the same text."""
+        while True:
+            try:
+                for message_id, conversation_id in await self._off_loop(self.pending_sms):
+                    self.take_up_sms(message_id, conversation_id)
+            except Exception as error:  # e.g. the database restarting: look again later
+                logger.error("looking for stored texts failed: %s", type(error).__name__)
+            await asyncio.sleep(every_seconds)
+
     def _received_before(self, age: dt.timedelta) -> list[tuple[int, str]]:
         with self._sessions() as session:
             rows = session.execute(
@@ -573,20 +563,20 @@ class MessageFlow:
         with self._sessions() as session:
             return session.get_one(Message, message_id).status
 
-    def pending_sms(self) -> list[int]:
-        """Inbound SMS that were stored but not yet handled (e.g. the service restarted)."""
+    def pending_sms(self) -> list[tuple[int, str]]:
+        """Inbound SMS stored but not yet handled (the intake stored them, or the service
+        restarted), oldest first, each with its conversation."""
         with self._sessions() as session:
-            return list(
-                session.scalars(
-                    select(Message.id)
-                    .where(
-                        Message.direction == "in",
-                        Message.status == "received",
-                        Message.external_id.is_not(None),
-                    )
-                    .order_by(Message.id)
+            rows = session.execute(
+                select(Message.id, Message.conversation_id)
+                .where(
+                    Message.direction == "in",
+                    Message.status == "received",
+                    Message.external_id.is_not(None),
                 )
-            )
+                .order_by(Message.id)
+            ).all()
+        return [(message_id, conversation_id) for message_id, conversation_id in rows]
 
     def _conversation_of(self, message_id: int) -> str:
         with self._sessions() as session:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from sms_gateway.assistant import BotReply
 from sms_gateway.models import Contact, Conversation, Message, WebSession, utcnow
+from sms_gateway.sms_format import sms_parts
 
 WEB_SESSION_TTL = dt.timedelta(hours=12)
 
@@ -138,6 +139,43 @@ def record_replies(
         )
         for reply in replies
     ]
+    session.add_all(messages)
+    conversation.last_message_at = utcnow()
+    session.flush()
+    return messages
+
+
+def queue_sms(
+    session: Session,
+    conversation: Conversation,
+    replies: Iterable[BotReply],
+    council_number: str,
+    max_segments: int,
+    author: str = "bot",
+    author_name: str | None = None,
+) -> list[Message]:
+    """Store replies as outbox rows: GSM-7 where it can be, split between sentences where
+    longer than `max_segments`; the topic, sources and options go with the first part."""
+    messages = []
+    for reply in replies:
+        for index, part in enumerate(sms_parts(reply.text, max_segments)):
+            first = index == 0
+            messages.append(
+                Message(
+                    conversation=conversation,
+                    direction="out",
+                    author=author,
+                    author_name=author_name,
+                    text=part.text,
+                    status="queued",
+                    topic=reply.topic,
+                    sources=(reply.sources or None) if first else None,
+                    options=(reply.options or None) if first else None,
+                    council_number=council_number,
+                    segments=part.segments,
+                    encoding=part.encoding,
+                )
+            )
     session.add_all(messages)
     conversation.last_message_at = utcnow()
     session.flush()

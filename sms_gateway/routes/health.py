@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 from sms_gateway.models import Message
 
 router = APIRouter(tags=["health"])
+# The SMS intake process's own: it relies on the database only.
+intake_router = APIRouter(tags=["health"])
 
 
 @router.get("/health")
@@ -75,3 +77,22 @@ def _backlog(session: Session) -> dict[str, int]:
         # Stored and being handled; one that stays here is taken up by the recovery loop.
         "being_handled": counts.get("received", 0),
     }
+
+
+@intake_router.get("/health")
+def intake_health() -> dict[str, str]:
+    return health()
+
+
+@intake_router.get("/ready")
+def intake_ready(request: Request, response: Response) -> dict[str, object]:
+    """The intake can take texts when it can store them: 503 only without the database."""
+    try:
+        with request.app.state.sessions() as session:
+            session.execute(text("SELECT 1"))
+        database = True
+    except Exception:
+        database = False
+    if not database:
+        response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    return {"status": "ok" if database else "unavailable", "checks": {"database": database}}

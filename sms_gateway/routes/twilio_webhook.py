@@ -3,14 +3,18 @@
 Both check Twilio's signature against PUBLIC_BASE_URL before anything is read or stored,
 and answer at once: the assistant's reply is produced in the background and sent through
 the outbox, so a slow assistant never makes Twilio time out and retry.
+
+They are served by the service, and by the SMS intake process (sms_gateway.intake) where a
+council runs one: `app.state.inbound_sms` says what happens to a text once it is stored.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from fastapi import APIRouter, Query, Request, Response, status
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import State
 
@@ -41,6 +45,15 @@ TWILIO_STATUSES = {
     "failed": "failed",
     "canceled": "failed",
 }
+
+
+class InboundSms(Protocol):
+    """What happens to a text once it is stored: the service's MessageFlow answers it; the
+    intake process leaves it to the service."""
+
+    def take_keyword(self, session: Session, inbound: Message, keyword: Keyword) -> None: ...
+
+    def take_up_sms(self, message_id: int, conversation_id: str) -> None: ...
 
 
 def _twiml() -> Response:
@@ -75,7 +88,7 @@ async def inbound_sms(request: Request) -> Response:
         extra={"message_id": message_id, "conversation_id": conversation_id, "council": council.id},
     )
     if not handled:
-        state.flow.in_background(state.flow.answer_sms(message_id, conversation_id))
+        state.inbound_sms.take_up_sms(message_id, conversation_id)
     return _twiml()
 
 
@@ -99,7 +112,7 @@ def _store_inbound(
         # ordinary words ("yes" to a question) for the assistant.
         handled = keyword is not None and (keyword != "start" or conversation.contact.opted_out)
         if handled:
-            state.flow.take_keyword(session, message, keyword)
+            state.inbound_sms.take_keyword(session, message, keyword)
         return message.id, conversation.id, handled
 
 

@@ -15,6 +15,7 @@ from devtools.processes import (
     ROOT,
     Ports,
     actions_command,
+    intake_command,
     local_stack,
     rasa_command,
     service_command,
@@ -42,13 +43,15 @@ def port_of(url: str) -> int:
 
 
 def test_the_expected_services_each_with_a_health_check() -> None:
-    assert set(SERVICES) == {"postgres", "redis", "rasa-1", "rasa-2", "actions", "service"}
+    assert set(SERVICES) == {
+        "postgres", "redis", "rasa-1", "rasa-2", "actions", "service", "intake"
+    }  # fmt: skip
     for name, service in SERVICES.items():
         assert service.get("healthcheck", {}).get("test"), f"{name} has no health check"
 
 
 def test_images_are_built_from_dockerfiles_in_the_repo() -> None:
-    for name in ("rasa-1", "rasa-2", "actions", "service"):
+    for name in ("rasa-1", "rasa-2", "actions", "service", "intake"):
         dockerfile = ROOT / SERVICES[name]["build"]["dockerfile"]
         assert dockerfile.is_file(), dockerfile
         for source in re.findall(r"^COPY (\S+)", dockerfile.read_text(), re.M):
@@ -57,6 +60,7 @@ def test_images_are_built_from_dockerfiles_in_the_repo() -> None:
 
 def test_commands_are_the_ones_make_run_uses() -> None:
     assert SERVICES["service"]["command"] == service_command()
+    assert SERVICES["intake"]["command"] == intake_command()
     assert SERVICES["actions"]["command"] == actions_command(5055)
     for rasa in ("rasa-1", "rasa-2"):
         assert SERVICES[rasa]["command"] == rasa_command(
@@ -66,6 +70,8 @@ def test_commands_are_the_ones_make_run_uses() -> None:
     assert local["service"] == service_command()[1:]
     assert local["actions"] == actions_command(Ports().actions)[1:]
     assert local["rasa"] == rasa_command(Ports().rasa, interface="127.0.0.1")[1:]
+    with_intake = local_stack(Ports(), "sqlite://", Path("var"), sms_intake=True)
+    assert {s.name: s.argv[1:] for s in with_intake}["sms-intake"] == intake_command()[1:]
 
 
 def test_service_variables_are_settings_it_reads() -> None:
@@ -76,6 +82,20 @@ def test_service_variables_are_settings_it_reads() -> None:
     for required in ("DATABASE_URL", "PUBLIC_BASE_URL", "RASA_URL", "TWILIO_ACCOUNT_SID",
                      "TWILIO_AUTH_TOKEN", "TWILIO_API_BASE_URL"):  # fmt: skip
         assert required in service_env
+
+
+def test_the_intake_stores_where_the_service_reads_and_checks_the_same_signatures() -> None:
+    settings_names = {name.upper() for name in Settings.model_fields}
+    intake_env, service_env = env("intake"), env("service")
+    assert set(intake_env) <= settings_names
+    for shared in ("DATABASE_URL", "PUBLIC_BASE_URL", "TWILIO_AUTH_TOKEN", "DEFAULT_COUNCIL"):
+        assert (
+            SERVICES["intake"]["environment"][shared]
+            == (SERVICES["service"]["environment"][shared])
+        )
+    assert SERVICES["intake"]["ports"] == [f"{intake_env['INTAKE_PORT']}:8001"]
+    assert service_env["SERVICE_PORT"] != intake_env["INTAKE_PORT"]
+    assert "service" in SERVICES["intake"]["depends_on"]
 
 
 def test_addresses_line_up() -> None:
