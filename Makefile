@@ -40,7 +40,7 @@ run: setup
 run-scaled: setup
 	@scripts/ensure-postgres.sh
 	@scripts/ensure-redis.sh
-	$(PY) -m devtools.run --rasa-processes 2 --postgres postgresql://postgres@127.0.0.1:5432/postgres
+	$(PY) -m devtools.run --rasa-processes 2 --sms-intake --postgres postgresql://postgres@127.0.0.1:5432/postgres
 
 test: setup lint check-knowledge validate rasa-test bot-unit nlu-check
 	@scripts/ensure-postgres.sh

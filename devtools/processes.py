@@ -23,6 +23,16 @@ RASA_ENV = {
     "RASA_TELEMETRY_ENABLED": "false",
     "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
 }
+# A Rasa server on one thread of TensorFlow ops: several Rasa processes (one per core) scale
+# better than one process spreading each small request over every core, and the service
+# and the SMS intake keep a core to run on. docker-compose.yml sets the same.
+RASA_SERVER_ENV = {
+    "TF_INTRA_OP_PARALLELISM_THREADS": "1",
+    "TF_INTER_OP_PARALLELISM_THREADS": "1",
+}
+# Where everything shares a machine, Rasa gives way for CPU: acknowledging Twilio and the
+# service's own work come first (docker-compose.yml: a lower cpu_shares for Rasa).
+RASA_NICENESS = 10
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,7 @@ class ProcessSpec:
     cwd: Path
     health_url: str
     env: dict[str, str] = field(default_factory=dict)
+    niceness: int = 0  # added to the process's nice value: lower CPU priority
 
 
 def rasa_command(port: int, interface: str, endpoints: str = "endpoints.yml") -> list[str]:
@@ -164,8 +175,9 @@ def _rasa_processes(
             name="rasa" if index == 0 else f"rasa-{index + 1}",
             argv=_local(rasa_command(port, interface="127.0.0.1", endpoints=endpoints)),
             cwd=BOT_DIR,
-            env={**RASA_ENV, "ACTION_SERVER_URL": actions_url, **store_env},
+            env={**RASA_ENV, **RASA_SERVER_ENV, "ACTION_SERVER_URL": actions_url, **store_env},
             health_url=f"http://127.0.0.1:{port}/",
+            niceness=RASA_NICENESS,
         )
         for index, port in enumerate((ports.rasa, *extra_ports))
     ]

@@ -41,6 +41,8 @@ class Supervisor:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C reaches us; we stop the children ourselves
+            # In the child before it starts, so every thread it makes has the same priority.
+            preexec_fn=(lambda: os.nice(spec.niceness)) if spec.niceness else None,
         )
         self.running[spec.name] = process
         self.specs[spec.name] = spec

@@ -21,6 +21,9 @@ logger = logging.getLogger(__name__)
 CALLBACK_ATTEMPTS = 3  # Twilio retries status callbacks little; then they are lost
 RETRY_PAUSE_SECONDS = 0.5
 TIMEOUT_SECONDS = 15.0  # Twilio gives up on a webhook after 15 s
+# One client (and connection pool) for every delivery thread: a client per post builds a new
+# TLS context each time, which made the fake busier than the service it stands in front of.
+_callbacks = httpx.Client(timeout=TIMEOUT_SECONDS)
 
 
 def start_delivery(
@@ -57,7 +60,7 @@ def post_status_callback(url: str, params: dict[str, str], auth_token: str) -> b
     what = f"status callback {params['MessageStatus']} for {params['MessageSid']}"
     for attempt in range(1, CALLBACK_ATTEMPTS + 1):
         try:
-            response = httpx.post(url, data=params, headers=headers, timeout=TIMEOUT_SECONDS)
+            response = _callbacks.post(url, data=params, headers=headers)
         except httpx.HTTPError as error:
             logger.warning("%s: %s (attempt %d)", what, type(error).__name__, attempt)
         else:

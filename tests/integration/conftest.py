@@ -77,11 +77,14 @@ class RunningService:
     twilio_url: str
     engine: Engine
     council_messages_url: str
+    # Where Twilio posts texts: the SMS intake process where one runs, else the service.
+    sms_url: str | None = None
 
     @classmethod
-    def on(cls, ports: Ports, database_url: str) -> RunningService:
+    def on(cls, ports: Ports, database_url: str, sms_intake: bool = False) -> RunningService:
         """The service started on `ports` with `database_url`, and its fake Twilio."""
         return cls(
+            sms_url=f"http://127.0.0.1:{ports.intake}" if sms_intake else None,
             base_url=f"http://127.0.0.1:{ports.service}",
             twilio_url=f"http://127.0.0.1:{ports.fake_twilio}",
             engine=make_engine(database_url),
@@ -120,7 +123,7 @@ class RunningService:
         params = inbound_params(sender, to, body, SETTINGS.twilio_account_sid)
         if sid:
             params["MessageSid"] = sid
-        url = f"{self.base_url}/twilio/sms"
+        url = f"{self.sms_url or self.base_url}/twilio/sms"
         headers = signed_webhook(url, params, SETTINGS.twilio_auth_token)
         return httpx.post(url, data=params, headers=headers, timeout=timeout)
 

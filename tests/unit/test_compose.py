@@ -12,6 +12,7 @@ import yaml
 
 from devtools.processes import (
     BOT_DIR,
+    RASA_SERVER_ENV,
     ROOT,
     Ports,
     actions_command,
@@ -112,6 +113,15 @@ def test_addresses_line_up() -> None:
     assert urlparse(service_env["DATABASE_URL"]).hostname == "postgres"
     assert rasa_env["RASA_TRACKER_DB_HOST"] == "postgres" and rasa_env["REDIS_HOST"] == "redis"
     assert SERVICES["service"]["ports"] == [f"{service_env['SERVICE_PORT']}:8000"]
+
+
+def test_rasa_runs_one_tensorflow_thread_and_gives_way_for_cpu_as_locally() -> None:
+    local = {s.name: s for s in local_stack(Ports(), "sqlite://", Path("var"))}
+    assert RASA_SERVER_ENV.items() <= env("rasa-1").items()
+    assert RASA_SERVER_ENV.items() <= local["rasa"].env.items()
+    # Lower priority than the service and intake (compose's default weight is 1024).
+    assert SERVICES["rasa-1"]["cpu_shares"] < 1024 and "cpu_shares" not in SERVICES["intake"]
+    assert local["rasa"].niceness > 0 and local["service"].niceness == 0
 
 
 def test_the_action_server_reaches_the_internal_api_with_the_services_token() -> None:
