@@ -66,7 +66,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.councils = councils
         app.state.live = LiveUpdates()
         app.state.sessions = make_session_factory(engine)
-        app.state.assistant = AssistantClient(settings.rasa_url, settings.rasa_timeout_seconds)
+        app.state.assistant = AssistantClient(
+            settings.rasa_url, settings.rasa_timeout_seconds, settings.rasa_requests_per_server
+        )
         app.state.twilio = TwilioMessagesAPI(
             settings.twilio_api_base_url,
             settings.twilio_account_sid,

@@ -34,6 +34,12 @@ class Settings(BaseSettings):
         description="Base URL of Rasa's action server, for /ready to report on it (the "
         "service never calls it otherwise); unset, /ready leaves it out.",
     )
+    rasa_requests_per_server: int = Field(
+        8,
+        ge=1,
+        description="Most requests in flight to one Rasa server; more wait in the service, "
+        "in the order they came (Rasa answers one message at a time and does not keep order).",
+    )
     rasa_timeout_seconds: float = Field(
         20.0, description="How long to wait for Rasa before treating it as down."
     )

@@ -112,6 +112,10 @@ class MessageFlow:
         # "received" must be before the recovery loop takes it as abandoned (its job failed
         # mid-way, e.g. while the database restarted, or another process died).
         self._in_hand: set[int] = set()
+        # Texts whose job failed with an error: not taken up again at once (a text that
+        # fails every time would otherwise be retried, and logged in Rasa, twice a second);
+        # the recovery loop takes them up once they are `stale_after` old.
+        self._failed: set[int] = set()
         self._stale_after = stale_after
         self._workers = WorkerThreads("flow", worker_threads)
         self._keywords = KeywordReplies(
@@ -173,7 +177,14 @@ class MessageFlow:
         if message_id in self._in_hand:
             return
         self._in_hand.add(message_id)
-        self.in_background(self.answer_sms(message_id, conversation_id))
+        self.in_background(self._answer_taken_up(message_id, conversation_id))
+
+    async def _answer_taken_up(self, message_id: int, conversation_id: str) -> None:
+        try:
+            await self.answer_sms(message_id, conversation_id)
+        except BaseException:
+            self._failed.add(message_id)
+            raise
 
     async def answer_sms(self, message_id: int, conversation_id: str | None = None) -> None:
         """Answer one stored inbound SMS (in the background, after the webhook answered)."""
@@ -527,6 +538,7 @@ class MessageFlow:
         for message_id, channel in abandoned:
             if channel == "sms":
                 await self.answer_sms(message_id)
+                self._failed.discard(message_id)
             else:
                 # The chat's HTTP request is gone; the replies reach the widget's transcript.
                 await self.answer_web(message_id)
@@ -535,12 +547,14 @@ class MessageFlow:
     async def take_up_stored_sms(self, every_seconds: float) -> None:
         """Until cancelled: answer texts that were stored but that no job of this process
         has: those the SMS intake process stored (it only stores and acknowledges), and
-        any left from before a restart or by a job cut off part-way. The first look is at
-        once. One service process per database: two would both take the same text."""
+        any left from before a restart. The first look is at once. A text whose job failed
+        here is left to the recovery loop (`answer_abandoned`). One service process per
+        database: two would both take the same text."""
         while True:
             try:
                 for message_id, conversation_id in await self._off_loop(self.pending_sms):
-                    self.take_up_sms(message_id, conversation_id)
+                    if message_id not in self._failed:
+                        self.take_up_sms(message_id, conversation_id)
             except Exception as error:  # e.g. the database restarting: look again later
                 logger.error("looking for stored texts failed: %s", type(error).__name__)
             await asyncio.sleep(every_seconds)

@@ -124,3 +124,31 @@ def test_the_service_answers_what_the_intake_stored_once_and_in_order(intake, se
     assert assistant.asked.index("one") < assistant.asked.index("two")
     assert assistant.asked.index("first") < assistant.asked.index("second")
     assert all(status == "answered" for _, status in inbound(sessions))
+
+
+class Broken(Answers):
+    """An assistant whose answer breaks the job with an unexpected error every time."""
+
+    async def ask(
+        self, conversation_id: str, text: str, metadata: dict[str, Any]
+    ) -> list[BotReply]:
+        self.asked.append(text)
+        raise RuntimeError("a bug")
+
+
+def test_a_text_whose_job_fails_is_not_retried_at_every_look(intake, sessions) -> None:
+    assert send(intake, "+447700900605", "what is staying put").status_code == 200
+    assistant = Broken()
+    flow = flow_for(sessions, assistant)  # type: ignore[arg-type]
+
+    async def run() -> None:
+        poll = asyncio.create_task(flow.take_up_stored_sms(0.01))
+        await asyncio.sleep(0.5)  # 50 looks
+        poll.cancel()
+        await flow.wait_for_background()
+
+    asyncio.run(run())
+    flow.close()
+    # Asked once; the text stays for the recovery loop, which takes it up when it is old.
+    assert assistant.asked == ["what is staying put"]
+    assert inbound(sessions) == [("what is staying put", "received")]

@@ -3,8 +3,10 @@ the connection is skipped, and a request that reached a server is never sent to 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -16,10 +18,19 @@ from tests.own_loop import in_own_loop
 
 
 class FakeRasa(ThreadingHTTPServer):
-    def __init__(self, status: int = 200) -> None:
+    def __init__(self, status: int = 200, seconds_per_answer: float = 0.0) -> None:
         self.status = status
         self.asked: list[str] = []
+        self.seconds_per_answer = seconds_per_answer
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self._count = threading.Lock()
         super().__init__(("127.0.0.1", 0), _Handler)
+
+    def counted(self, change: int) -> None:
+        with self._count:
+            self.in_flight += change
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
 
     @property
     def url(self) -> str:
@@ -31,7 +42,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.server.counted(+1)
+        time.sleep(self.server.seconds_per_answer)
         self.server.asked.append(body["message"])
+        self.server.counted(-1)
         payload = json.dumps([{"custom": {"text": f"answer from {self.server.url}"}}]).encode()
         self.send_response(self.server.status)
         self.send_header("Content-Type", "application/json")
@@ -113,3 +127,26 @@ def test_readiness_names_each_server_that_is_down(servers: list[FakeRasa]) -> No
             await client.close()
 
     assert in_own_loop(readiness()) == ([True, False, True], True)
+
+
+def test_requests_beyond_the_limit_wait_in_the_service_and_all_are_answered() -> None:
+    server = FakeRasa(seconds_per_answer=0.05)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    client = AssistantClient(server.url, timeout=10, requests_per_server=3)
+
+    async def run() -> list[str]:
+        try:
+            answers = await asyncio.gather(
+                *(client.ask(f"c{n}", f"question {n}", {}) for n in range(12))
+            )
+            return [replies[0].text for replies in answers]
+        finally:
+            await client.close()
+
+    try:
+        answers = in_own_loop(run())
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(answers) == 12 and server.most_in_flight == 3
+    assert sorted(server.asked) == sorted(f"question {n}" for n in range(12))
