@@ -10,6 +10,8 @@ Twilio; the figures are printed, and each target is marked met or missed.
 2. SMS webhook acknowledgement latency while 10 web chats keep Rasa busy: texts arrive at a
    steady rate (Twilio posts each one as it comes, however quickly the last was answered),
    and the webhook answers once the text is stored, so it must not depend on Rasa's speed.
+   At the SMS intake process (production's topology) and at the service's own webhook; 100
+   young people texting a few times each, and beside that every text from a new number.
 3. Two Rasa processes sharing PostgreSQL and Redis against one (the scaling ratio), through
    the service and straight to Rasa; skipped, and said so, when PostgreSQL or Redis is not
    reachable.
@@ -182,16 +184,20 @@ def bare_rasa(*rasa_urls: str) -> Worker:
 
 
 _numbers = itertools.count(10_000)
+# Young people texting in section 2. Each texts a few times (as people do), and under the
+# per-number rate limit at 10 texts a second: the first text from each number also creates
+# its contact and conversation, so a third of the 300 texts are first contacts.
+SMS_SENDERS = 100
 
 
-def sms_webhook(service_url: str) -> Worker:
+def sms_webhook(service_url: str, senders: int = SMS_SENDERS) -> Worker:
     settings = Settings()
     url = f"{service_url}/twilio/sms"
+    numbers = itertools.cycle([f"+4477009{next(_numbers):05d}" for _ in range(senders)])
 
     async def worker(client: httpx.AsyncClient, _: int) -> Callable[[int], Awaitable[bool]]:
         async def send(turn: int) -> bool:
-            # A new number each time: the per-number rate limit is not what is measured.
-            sender = f"+4477009{next(_numbers):05d}"
+            sender = next(numbers)
             params = inbound_params(
                 sender,
                 COUNCIL_NUMBER,
@@ -207,14 +213,17 @@ def sms_webhook(service_url: str) -> Worker:
     return worker
 
 
-async def texts_at_a_rate(receiver_url: str, rate: float, count: int, label: str) -> Run:
-    """`count` texts arriving `rate` a second, each posted when it is due whatever the
-    acknowledgements' speed, as Twilio posts texts as they arrive (an open loop: a slow
-    acknowledgement does not slow the arrivals down, it shows in the latencies)."""
+async def texts_at_a_rate(
+    receiver_url: str, rate: float, count: int, label: str, senders: int = SMS_SENDERS
+) -> Run:
+    """`count` texts from `senders` numbers in turn, arriving `rate` a second, each posted
+    when it is due whatever the acknowledgements' speed, as Twilio posts texts as they
+    arrive (an open loop: a slow acknowledgement does not slow the arrivals down, it shows
+    in the latencies)."""
     run = Run(f"{label}, {rate:g} texts/s", 1)
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
-        send = await sms_webhook(receiver_url)(client, 0)
+        send = await sms_webhook(receiver_url, senders)(client, 0)
 
         started = time.perf_counter()
         posts = []
@@ -227,7 +236,12 @@ async def texts_at_a_rate(receiver_url: str, rate: float, count: int, label: str
 
 
 async def sms_ack_under_load(
-    service_url: str, receiver_url: str, rate: float, count: int, label: str
+    service_url: str,
+    receiver_url: str,
+    rate: float,
+    count: int,
+    label: str,
+    senders: int = SMS_SENDERS,
 ) -> Run:
     """Texts to `receiver_url` at a steady rate while 10 web chats keep Rasa and the
     service busy (and the service answers every text too)."""
@@ -236,7 +250,7 @@ async def sms_ack_under_load(
     )
     await asyncio.sleep(2)
     try:
-        return await texts_at_a_rate(receiver_url, rate, count, label)
+        return await texts_at_a_rate(receiver_url, rate, count, label, senders)
     finally:
         background.cancel()
         await asyncio.gather(background, return_exceptions=True)
@@ -350,23 +364,24 @@ async def single_rasa(args: argparse.Namespace, var_dir: Path) -> tuple[tuple[in
             )
         print(
             f"\n2. SMS webhook acknowledgement: {args.sms} texts at {args.sms_rate:g} a second "
-            "while 10 web chats keep Rasa busy (and, for comparison, a few texts at "
-            f"{QUIET_SMS_RATE:g} a second with nothing else); at the SMS intake process (as in "
-            "docker-compose.yml), then at the service's own webhook (make run)"
+            f"from {SMS_SENDERS} numbers while 10 web chats keep Rasa busy, at the SMS intake "
+            "process (as in docker-compose.yml) and at the service's own webhook (make run); "
+            "beside them, every text from a new number (each a first contact: the most work "
+            f"to store), and a few texts at {QUIET_SMS_RATE:g} a second with nothing else"
         )
         print(HEADER)
-        receivers = {
-            "SMS intake process": f"http://127.0.0.1:{ports.intake}",
-            "service's own webhook": service,
-        }
-        under_load: dict[str, Run] = {}
-        for label, url in receivers.items():
-            quiet = await texts_at_a_rate(url, QUIET_SMS_RATE, 40, label)
-            under_load[label] = await sms_ack_under_load(
-                service, url, args.sms_rate, args.sms, label
-            )
-            print(quiet.row())
-            print(under_load[label].row())
+        intake = f"http://127.0.0.1:{ports.intake}"
+        print(
+            (await texts_at_a_rate(intake, QUIET_SMS_RATE, 40, "intake, quiet", senders=40)).row()
+        )
+        sms = await sms_ack_under_load(service, intake, args.sms_rate, args.sms, "intake")
+        print(sms.row())
+        first_contacts = await sms_ack_under_load(
+            service, intake, args.sms_rate, args.sms, "intake, new numbers", senders=args.sms
+        )
+        print(first_contacts.row())
+        own = await sms_ack_under_load(service, service, args.sms_rate, args.sms, "service webhook")
+        print(own.row())
         print("\n4. Resident memory after the load (one Rasa process)")
         print("\n".join(memory(supervisor)))
     finally:
@@ -375,7 +390,7 @@ async def single_rasa(args: argparse.Namespace, var_dir: Path) -> tuple[tuple[in
             drop_databases(args.postgres, [make_url(database_url).database or ""])
     level = 10 if 10 in added else next(iter(added))
     # The target is for the topology of docker-compose.yml: texts go to the intake.
-    return (level, added[level]), under_load["SMS intake process"].quantile(0.99)
+    return (level, added[level]), sms.quantile(0.99)
 
 
 def service_database(args: argparse.Namespace, var_dir: Path) -> str:
