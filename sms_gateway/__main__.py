@@ -11,25 +11,14 @@ from fastapi import FastAPI
 from sms_gateway import logs
 from sms_gateway.app import create_app
 from sms_gateway.config import get_settings
+from sms_gateway.serving import uvicorn_config
 
 
 def main() -> None:
     settings = get_settings()
     logs.configure(settings.log_level, settings.log_format)
-    # Uvicorn's access log would record query strings; ours never carry personal data, but
-    # keep the log to our own structured lines.
     app = create_app(settings)
-    config = uvicorn.Config(
-        app,
-        host=settings.service_host,
-        port=settings.service_port,
-        access_log=False,
-        # Requests still running this long after the stop signal are cancelled.
-        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
-        log_level=settings.log_level.lower(),
-        # Uvicorn's own lines go through our handler (and format) too.
-        log_config=None,
-    )
+    config = uvicorn_config(app, settings, settings.service_host, settings.service_port)
     ClosingStreamsServer(config, app).run()
 
 

@@ -14,6 +14,7 @@ Without it, the service serves the same webhooks itself (the default, and `make 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -31,6 +32,7 @@ from sms_gateway.db import make_engine, make_session_factory
 from sms_gateway.keyword_replies import KeywordReplies
 from sms_gateway.models import Message
 from sms_gateway.routes import health, twilio_webhook
+from sms_gateway.serving import uvicorn_config
 from sms_gateway.sms_keywords import Keyword
 
 logger = logging.getLogger(__name__)
@@ -60,8 +62,11 @@ def create_intake_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url)
         # The service applies the migrations; a text stored before then would fail.
-        while not await asyncio.to_thread(_schema_ready, engine):
-            logger.warning("waiting for the service to migrate the database")
+        for tries in itertools.count():
+            if await asyncio.to_thread(_schema_ready, engine):
+                break
+            if tries == 0:
+                logger.warning("waiting for the service to migrate the database")
             await asyncio.sleep(SCHEMA_WAIT_SECONDS)
         app.state.settings = settings
         app.state.councils = councils
@@ -98,15 +103,8 @@ def _schema_ready(engine: Engine) -> bool:
 def main() -> None:
     settings = get_settings()
     logs.configure(settings.log_level, settings.log_format)
-    config = uvicorn.Config(
-        create_intake_app(settings),
-        host=settings.intake_host,
-        port=settings.intake_port,
-        access_log=False,
-        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
-        log_level=settings.log_level.lower(),
-        log_config=None,
-    )
+    app = create_intake_app(settings)
+    config = uvicorn_config(app, settings, settings.intake_host, settings.intake_port)
     uvicorn.Server(config).run()
 
 

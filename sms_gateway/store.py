@@ -124,25 +124,12 @@ def record_replies(
     council_number: str | None = None,
     author_name: str | None = None,
 ) -> list[Message]:
+    """Store replies as they are (web chat: each one message)."""
     messages = [
-        Message(
-            conversation=conversation,
-            direction="out",
-            author=author,
-            author_name=author_name,
-            text=reply.text,
-            status=status,
-            topic=reply.topic,
-            sources=reply.sources or None,
-            options=reply.options or None,
-            council_number=council_number,
-        )
+        _outbound(conversation, reply, reply.text, status, author, author_name, council_number)
         for reply in replies
     ]
-    session.add_all(messages)
-    conversation.last_message_at = utcnow()
-    session.flush()
-    return messages
+    return _added(session, conversation, messages)
 
 
 def queue_sms(
@@ -156,26 +143,54 @@ def queue_sms(
 ) -> list[Message]:
     """Store replies as outbox rows: GSM-7 where it can be, split between sentences where
     longer than `max_segments`; the topic, sources and options go with the first part."""
-    messages = []
-    for reply in replies:
-        for index, part in enumerate(sms_parts(reply.text, max_segments)):
-            first = index == 0
-            messages.append(
-                Message(
-                    conversation=conversation,
-                    direction="out",
-                    author=author,
-                    author_name=author_name,
-                    text=part.text,
-                    status="queued",
-                    topic=reply.topic,
-                    sources=(reply.sources or None) if first else None,
-                    options=(reply.options or None) if first else None,
-                    council_number=council_number,
-                    segments=part.segments,
-                    encoding=part.encoding,
-                )
-            )
+    messages = [
+        _outbound(
+            conversation,
+            reply,
+            part.text,
+            "queued",
+            author,
+            author_name,
+            council_number,
+            first=index == 0,
+            segments=part.segments,
+            encoding=part.encoding,
+        )
+        for reply in replies
+        for index, part in enumerate(sms_parts(reply.text, max_segments))
+    ]
+    return _added(session, conversation, messages)
+
+
+def _outbound(
+    conversation: Conversation,
+    reply: BotReply,
+    text: str,
+    status: str,
+    author: str,
+    author_name: str | None,
+    council_number: str | None,
+    first: bool = True,
+    **fields: object,
+) -> Message:
+    """One message from us: a reply, or one part of it (only the first carries its
+    sources and options)."""
+    return Message(
+        conversation=conversation,
+        direction="out",
+        author=author,
+        author_name=author_name,
+        text=text,
+        status=status,
+        topic=reply.topic,
+        sources=(reply.sources or None) if first else None,
+        options=(reply.options or None) if first else None,
+        council_number=council_number,
+        **fields,
+    )
+
+
+def _added(session: Session, conversation: Conversation, messages: list[Message]) -> list[Message]:
     session.add_all(messages)
     conversation.last_message_at = utcnow()
     session.flush()

@@ -5,6 +5,8 @@ takes each stored text up from the database and answers it exactly once."""
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from devtools.send_sms import inbound_params, signed_webhook
+from sms_gateway import migrate
 from sms_gateway.assistant import BotReply
 from sms_gateway.config import Settings
 from sms_gateway.intake import create_intake_app
@@ -77,6 +80,20 @@ def test_the_intake_stores_each_text_once_and_refuses_forgeries(intake, sessions
     assert forged.status_code == 403
     assert inbound(sessions) == [("what is staying put", "received")]
     assert intake.get("/ready").json() == {"status": "ok", "checks": {"database": True}}
+
+
+def test_the_intake_waits_for_the_services_migrations_before_it_takes_texts(
+    database_url: str,
+) -> None:
+    migrated = threading.Timer(1.0, migrate.upgrade, args=(database_url,))
+    migrated.start()
+    settings = Settings(database_url=database_url, public_base_url=PUBLIC)
+    started = time.monotonic()
+    with TestClient(create_intake_app(settings), base_url="http://10.0.0.5:8001") as client:
+        # The app serves nothing until the schema is there, so no text can fail to store.
+        assert time.monotonic() - started >= 1.0
+        assert send(client, "+447700900606", "hello").status_code == 200
+    migrated.join()
 
 
 def test_the_intake_handles_keywords_itself(intake, sessions) -> None:
