@@ -579,14 +579,17 @@ class MessageFlow:
 
     def pending_sms(self) -> list[tuple[int, str]]:
         """Inbound SMS stored but not yet handled (the intake stored them, or the service
-        restarted), oldest first, each with its conversation."""
+        restarted), oldest first, each with its conversation. Web messages are left out:
+        their own request answers them (the recovery loop takes up any it could not)."""
         with self._sessions() as session:
             rows = session.execute(
                 select(Message.id, Message.conversation_id)
+                .join(Conversation, Message.conversation_id == Conversation.id)
                 .where(
+                    Conversation.channel == "sms",
                     Message.direction == "in",
                     Message.status == "received",
-                    Message.external_id.is_not(None),
+                    Message.external_id.is_not(None),  # a MessageSid: came from Twilio
                 )
                 .order_by(Message.id)
             ).all()

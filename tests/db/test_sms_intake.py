@@ -18,8 +18,10 @@ from devtools.send_sms import inbound_params, signed_webhook
 from sms_gateway import migrate
 from sms_gateway.assistant import BotReply
 from sms_gateway.config import Settings
+from sms_gateway.db import transaction
 from sms_gateway.intake import create_intake_app
 from sms_gateway.models import Contact, Message
+from sms_gateway.store import create_web_session, record_inbound_once
 from tests.db.test_flow_outage import flow_for
 
 PUBLIC = "https://assistant.example.gov.uk"
@@ -169,3 +171,22 @@ def test_a_text_whose_job_fails_is_not_retried_at_every_look(intake, sessions) -
     # Asked once; the text stays for the recovery loop, which takes it up when it is old.
     assert assistant.asked == ["what is staying put"]
     assert inbound(sessions) == [("what is staying put", "received")]
+
+
+def test_the_poll_for_stored_texts_leaves_web_chat_messages_to_their_request(
+    intake, sessions
+) -> None:
+    # A web message sent with the widget's client id has an external id too; its own
+    # request answers it, so the poll for stored texts must not take it up as well.
+    with transaction(sessions) as session:
+        web_session, _ = create_web_session(session, "lancashire")
+        record_inbound_once(session, web_session.conversation, "hello", "c1d2e3f4a5b6")
+    assert send(intake, "+447700900606", "what is staying put").status_code == 200
+    flow = flow_for(sessions, Answers())  # type: ignore[arg-type]
+    try:
+        pending = flow.pending_sms()
+    finally:
+        flow.close()
+    with sessions() as session:
+        texts = [session.get_one(Message, message_id).text for message_id, _ in pending]
+    assert texts == ["what is staying put"]

@@ -7,9 +7,11 @@ import asyncio
 import os
 from collections.abc import Awaitable, Callable
 
-import httpx
+import aiohttp
+import psycopg
 
-from devtools.bench import Run, cpu_seconds, load, rss_mb
+from devtools.bench import Run, cpu_seconds, load, rss_mb, shared_server_cpu_seconds
+from tests.conftest import POSTGRES_URL
 from tests.own_loop import in_own_loop
 
 
@@ -36,7 +38,7 @@ def test_a_request_is_timed_when_it_succeeds_and_counted_as_an_error_when_not() 
     async def send(turn: int) -> bool:
         await asyncio.sleep(0.01)
         if turn == 2:
-            raise httpx.ReadError("closed with no answer")
+            raise aiohttp.ServerDisconnectedError()
         return turn == 0
 
     for turn in (0, 1, 2):
@@ -62,3 +64,13 @@ def test_each_sender_starts_a_new_conversation_every_few_turns() -> None:
     assert len(run.latencies) == 50
     assert sorted(len(turns) for _, turns in conversations) == [5, 5, 10, 10, 10, 10]
     assert sorted(sender for sender, _ in conversations) == [0, 0, 0, 1, 1, 1]
+
+
+def test_cpu_time_of_the_database_server_grows_with_its_work() -> None:
+    # PostgreSQL runs on every machine of this project's kind (DESIGN.md).
+    before = shared_server_cpu_seconds()
+    assert set(before) == {"postgres", "redis"}
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+        connection.execute("select count(*) from generate_series(1, 5000000)")
+        after = shared_server_cpu_seconds()  # while its backend process is still there
+    assert after["postgres"] > before["postgres"]
