@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Coroutine, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from knowledge.crisis import crisis_reply
@@ -61,6 +62,8 @@ class _Request:
     metadata: dict[str, Any]
     earlier_waiting: bool  # an earlier message of the conversation must be answered first
     retrying: bool  # the message waited for the assistant before
+    checked_in: bool  # the safeguarding check-in went before the assistant's answer
+    council_number: str | None  # the council number a text came to (replies go from it)
 
 
 @dataclass(frozen=True)
@@ -152,7 +155,7 @@ class MessageFlow:
     def queue_sms(
         self,
         session: Session,
-        conversation: Conversation,
+        conversation_id: str,
         replies: Iterable[BotReply],
         council_number: str,
         author: str = "bot",
@@ -160,7 +163,13 @@ class MessageFlow:
     ) -> list[Message]:
         """Store replies as outbox rows (split to this service's longest SMS)."""
         return queue_sms(
-            session, conversation, replies, council_number, self._max_segments, author, author_name
+            session,
+            conversation_id,
+            replies,
+            council_number,
+            self._max_segments,
+            author,
+            author_name,
         )
 
     def take_keyword(self, session: Session, inbound: Message, keyword: Keyword) -> None:
@@ -302,14 +311,14 @@ class MessageFlow:
         if conversation.channel == "sms":
             return self.queue_sms(
                 session,
-                conversation,
+                conversation.id,
                 replies,
                 council_number or _last_council_number(session, conversation),
                 author,
                 author_name,
             )
         return record_replies(
-            session, conversation, replies, "delivered", author=author, author_name=author_name
+            session, conversation.id, replies, "delivered", author=author, author_name=author_name
         )
 
     def _screen_sms(self, session: Session, inbound: Message) -> bool:
@@ -328,13 +337,13 @@ class MessageFlow:
             inbound.status = "rate_limited"
             if not self._told_to_slow_down(session, conversation):
                 notice = BotReply(sms_notices.slow_down(), topic="rate_limited")
-                self.queue_sms(session, conversation, [notice], council_number, "system")
+                self.queue_sms(session, conversation.id, [notice], council_number, "system")
             logger.info("sms %s over the rate limit: stored, not answered", inbound.id)
             return False
         if conversation.notice_sent_at is None:
             council = self._councils.get(conversation.council_id)
             notice = BotReply(sms_notices.first_contact(council), topic="first_contact")
-            self.queue_sms(session, conversation, [notice], council_number, "system")
+            self.queue_sms(session, conversation.id, [notice], council_number, "system")
             conversation.notice_sent_at = utcnow()
         return True
 
@@ -345,18 +354,10 @@ class MessageFlow:
         message however the background jobs interleave."""
         windows = limits or self._limits
         now = utcnow()
-        # One query for every window: the count in each, over the longest.
+        since = {f"since_{i}": now - window for i, (window, _) in enumerate(windows)}
         counts = session.execute(
-            select(
-                *(func.count(Message.id).filter(Message.created_at >= now - w) for w, _ in windows)
-            )
-            .join(Conversation, Message.conversation_id == Conversation.id)
-            .where(
-                Conversation.contact_id == inbound.conversation.contact_id,
-                Message.direction == "in",
-                Message.id <= inbound.id,
-                Message.created_at >= now - max(w for w, _ in windows),
-            )
+            _counts_in_windows(len(windows)),
+            {"contact_id": inbound.conversation.contact_id, "up_to": inbound.id, **since},
         ).one()
         return any((count or 0) > limit for count, (_, limit) in zip(counts, windows, strict=True))
 
@@ -390,7 +391,7 @@ class MessageFlow:
         if self._told_to_slow_down(session, inbound.conversation, self._web_limits):
             return []
         notice = BotReply(sms_notices.slow_down_web(), topic="rate_limited")
-        return record_replies(session, inbound.conversation, [notice], "delivered", "system")
+        return record_replies(session, inbound.conversation_id, [notice], "delivered", "system")
 
     async def answer(self, message_id: int) -> list[Message]:
         """Ask the assistant about one stored inbound message and store its replies.
@@ -421,6 +422,8 @@ class MessageFlow:
             metadata={"channel": conversation.channel, "council": conversation.council_id},
             earlier_waiting=_waiting_before(session, inbound, self._in_hand),
             retrying=inbound.status == "waiting",
+            checked_in=inbound.topic == CHECKED_IN,
+            council_number=inbound.council_number,
         )
 
     async def _ask_and_store(self, message_id: int, request: _Request) -> list[Message]:
@@ -440,43 +443,47 @@ class MessageFlow:
     ) -> list[Message]:
         """The assistant's replies, or the message marked waiting (with a holding reply once
         per outage) when it could not answer: SMS queued in the outbox, web replies
-        delivered (the chat's request or live stream shows them)."""
+        delivered (the chat's request or live stream shows them). Written by id, with
+        what `_prepare` found: nothing needs loading first."""
         with transaction(self._sessions) as session:
-            inbound = _with_conversation(session, message_id)
+            found: dict[str, Any] = {}
             if replies:
-                inbound.status = "answered"
+                status = "answered"
                 understood = next((r.understood for r in replies if r.understood), None)
                 if understood:
-                    inbound.intent, inbound.confidence = understood.intent, understood.confidence
-                if inbound.topic == CHECKED_IN:
+                    found = {"intent": understood.intent, "confidence": understood.confidence}
+                if request.checked_in:
                     # The check-in gave the crisis contacts; the assistant's own crisis
                     # reply (its risk intent) would repeat them. Its escalation joins ours.
                     replies = [r for r in replies if r.topic != "crisis"]
             else:
-                inbound.status = "waiting"
+                status = "waiting"
                 # One holding reply per outage by SMS (not one per text); on the web each
                 # request gets one as its answer. A re-ask that fails again adds nothing.
                 first_of_outage = not request.earlier_waiting or request.channel == "web"
                 if not request.retrying and first_of_outage:
                     replies = [HOLDING_REPLY]
+            session.execute(
+                update(Message).where(Message.id == message_id).values(status=status, **found)
+            )
             logger.info(
                 "message %s %s with %d reply(s)",
                 message_id,
-                inbound.status,
+                status,
                 len(replies),
                 extra={
                     "message_id": message_id,
                     "conversation_id": request.conversation_id,
-                    "status": inbound.status,
+                    "status": status,
                 },
             )
             if not replies:
                 return []
             if request.channel == "sms":
                 return self.queue_sms(
-                    session, inbound.conversation, replies, inbound.council_number or ""
+                    session, request.conversation_id, replies, request.council_number or ""
                 )
-            return record_replies(session, inbound.conversation, replies, status="delivered")
+            return record_replies(session, request.conversation_id, replies, status="delivered")
 
     async def answer_waiting(self) -> tuple[int, bool]:
         """Re-ask the assistant about waiting messages, oldest first, if it is back.
@@ -626,17 +633,43 @@ def _last_council_number(session: Session, conversation: Conversation) -> str:
     )
 
 
+@functools.cache
+def _counts_in_windows(windows: int) -> Select[Any]:
+    """A contact's inbound messages up to one of them, counted in each rate limit window
+    (shortest first) in one query. Built once: these queries run for every message, and
+    building a statement costs more CPU than PostgreSQL takes to run it."""
+    return (
+        select(
+            *(
+                func.count(Message.id).filter(Message.created_at >= bindparam(f"since_{i}"))
+                for i in range(windows)
+            )
+        )
+        .join(Conversation, Message.conversation_id == Conversation.id)
+        .where(
+            Conversation.contact_id == bindparam("contact_id"),
+            Message.direction == "in",
+            Message.id <= bindparam("up_to"),
+            Message.created_at >= bindparam(f"since_{windows - 1}"),
+        )
+    )
+
+
+_EARLIER_UNANSWERED = select(Message.id, Message.status).where(
+    Message.conversation_id == bindparam("conversation_id"),
+    Message.direction == "in",
+    Message.status.in_(("waiting", "received")),
+    Message.id < bindparam("message_id"),
+)
+
+
 def _waiting_before(session: Session, inbound: Message, in_hand: set[int]) -> bool:
     """Whether an earlier message of the conversation must be answered first: one waiting
     for the assistant, or one still "received" that no job of this process has (its job
     died, or another service process has it). The later one then waits behind it."""
     earlier = session.execute(
-        select(Message.id, Message.status).where(
-            Message.conversation_id == inbound.conversation_id,
-            Message.direction == "in",
-            Message.status.in_(("waiting", "received")),
-            Message.id < inbound.id,
-        )
+        _EARLIER_UNANSWERED,
+        {"conversation_id": inbound.conversation_id, "message_id": inbound.id},
     ).all()
     return any(status == "waiting" or i not in in_hand for i, status in earlier)
 

@@ -59,6 +59,11 @@ class KeywordReplies:
         logger.info("sms %s is a %s keyword", inbound.id, keyword.upper())
         if reply and inbound.council_number:
             queue_sms(
-                session, conversation, [reply], inbound.council_number, self._max_segments, "system"
+                session,
+                conversation.id,
+                [reply],
+                inbound.council_number,
+                self._max_segments,
+                "system",
             )
         self._wake_outbox()

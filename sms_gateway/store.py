@@ -8,7 +8,7 @@ import hmac
 import secrets
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -117,7 +117,7 @@ def record_inbound_once(
 
 def record_replies(
     session: Session,
-    conversation: Conversation,
+    conversation_id: str,
     replies: Iterable[BotReply],
     status: str,
     author: str = "bot",
@@ -126,15 +126,15 @@ def record_replies(
 ) -> list[Message]:
     """Store replies as they are (web chat: each one message)."""
     messages = [
-        _outbound(conversation, reply, reply.text, status, author, author_name, council_number)
+        _outbound(conversation_id, reply, reply.text, status, author, author_name, council_number)
         for reply in replies
     ]
-    return _added(session, conversation, messages)
+    return _added(session, conversation_id, messages)
 
 
 def queue_sms(
     session: Session,
-    conversation: Conversation,
+    conversation_id: str,
     replies: Iterable[BotReply],
     council_number: str,
     max_segments: int,
@@ -145,7 +145,7 @@ def queue_sms(
     longer than `max_segments`; the topic, sources and options go with the first part."""
     messages = [
         _outbound(
-            conversation,
+            conversation_id,
             reply,
             part.text,
             "queued",
@@ -159,11 +159,11 @@ def queue_sms(
         for reply in replies
         for index, part in enumerate(sms_parts(reply.text, max_segments))
     ]
-    return _added(session, conversation, messages)
+    return _added(session, conversation_id, messages)
 
 
 def _outbound(
-    conversation: Conversation,
+    conversation_id: str,
     reply: BotReply,
     text: str,
     status: str,
@@ -176,7 +176,7 @@ def _outbound(
     """One message from us: a reply, or one part of it (only the first carries its
     sources and options)."""
     return Message(
-        conversation=conversation,
+        conversation_id=conversation_id,
         direction="out",
         author=author,
         author_name=author_name,
@@ -190,9 +190,17 @@ def _outbound(
     )
 
 
-def _added(session: Session, conversation: Conversation, messages: list[Message]) -> list[Message]:
+def _added(session: Session, conversation_id: str, messages: list[Message]) -> list[Message]:
+    """Messages stored, and their conversation's last message time with them. By id, so
+    storing the assistant's answer needs no conversation loaded first; the UPDATE also sets
+    the time on a loaded conversation object (SQLAlchemy's synchronize_session), so what
+    the caller holds stays true."""
     session.add_all(messages)
-    conversation.last_message_at = utcnow()
+    session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation_id)
+        .values(last_message_at=utcnow())
+    )
     session.flush()
     return messages
 

@@ -82,7 +82,7 @@ def test_replies_keep_topic_and_sources(sessions) -> None:
         )
         record_replies(
             session,
-            conversation,
+            conversation.id,
             [BotReply("Staying Put ...", "staying-put", [{"id": "s1", "title": "T"}])],
             status="queued",
         )
