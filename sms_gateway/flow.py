@@ -13,7 +13,8 @@ import contextlib
 import datetime as dt
 import functools
 import logging
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Coroutine, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -34,10 +35,14 @@ from sms_gateway.outbox import Outbox
 from sms_gateway.safeguarding.check import Safeguard
 from sms_gateway.signals import WorkerThreads
 from sms_gateway.sms_keywords import Keyword
-from sms_gateway.store import queue_sms, record_replies
+from sms_gateway.store import queue_sms, record_replies, replies_to
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+# Stores a web chat message in the given transaction: returns it and whether it is new.
+StoreMessage = Callable[[Session], tuple[Message, bool]]
+# Web chats whose conversation this process remembers (about 100 bytes each).
+KNOWN_CHATS = 20_000
 
 # (window, most messages in it) pairs, shortest window first.
 RateLimits = tuple[tuple[dt.timedelta, int], ...]
@@ -109,6 +114,8 @@ class MessageFlow:
             (dt.timedelta(hours=1), web_rate_limit_per_hour),
         )
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._chats: OrderedDict[str, str] = OrderedDict()  # web chat id -> conversation
+        self._chats_lock = threading.Lock()
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._live = live or LiveUpdates()
         # Inbound messages a job of this process is handling, and how old a message still
@@ -218,11 +225,73 @@ class MessageFlow:
             )
             async with self._locks[conversation_id]:
                 prepared = await self._off_loop(self._prepare, message_id)
-                if prepared.stored:
-                    self.sent(prepared.conversation_id)
-                if prepared.request is None:
-                    return prepared.stored
-                return prepared.stored + await self._ask_and_store(message_id, prepared.request)
+                return await self._answer_prepared(message_id, prepared)
+
+    async def _answer_prepared(self, message_id: int, prepared: _Prepared) -> list[Message]:
+        """After the checks, in the conversation's turn: what they stored, then the
+        assistant's answer if it is to be asked."""
+        if prepared.stored:
+            self.sent(prepared.conversation_id)
+        if prepared.request is None:
+            return prepared.stored
+        return prepared.stored + await self._ask_and_store(message_id, prepared.request)
+
+    async def take_web_message(
+        self, chat_id: str, store: StoreMessage
+    ) -> tuple[Message, list[Message]]:
+        """A web chat message: stored by `store` (which checks the chat's token and stores
+        the message once per client id), then answered in its conversation's turn.
+        Returns it with its replies; for a retry of a message already answered or being
+        answered, the replies so far (later ones come on the chat's event stream).
+
+        A chat's conversation never changes, so once this process knows it (from the
+        chat's start or an earlier message), the message is stored and checked in one
+        transaction, in the conversation's turn: one transaction fewer per message."""
+        conversation_id = self._chats.get(chat_id)
+        if conversation_id is None:
+            inbound, new = await self._off_loop(self._stored, store)
+            self.remember_chat(chat_id, inbound.conversation_id)
+            if new or self._unhandled(inbound):
+                return inbound, await self.answer_web(inbound.id, inbound.conversation_id)
+            return inbound, await self._off_loop(self._replies_so_far, inbound)
+        async with self._locks[conversation_id]:
+            inbound, prepared, so_far = await self._off_loop(self._store_and_prepare, store)
+            if prepared is None:
+                return inbound, so_far
+            with self._handling(inbound.id):
+                return inbound, await self._answer_prepared(inbound.id, prepared)
+
+    def remember_chat(self, chat_id: str, conversation_id: str) -> None:
+        """Which conversation a web chat is (kept for the most recent chats only). Called
+        from the event loop and from request threads."""
+        with self._chats_lock:
+            self._chats[chat_id] = conversation_id
+            self._chats.move_to_end(chat_id)
+            while len(self._chats) > KNOWN_CHATS:
+                self._chats.popitem(last=False)
+
+    def _unhandled(self, inbound: Message) -> bool:
+        """Stored by an earlier try whose answer failed part-way, and no job has it."""
+        return inbound.status == "received" and not self.handling(inbound.id)
+
+    def _stored(self, store: StoreMessage) -> tuple[Message, bool]:
+        with transaction(self._sessions) as session:
+            return store(session)
+
+    def _replies_so_far(self, inbound: Message) -> list[Message]:
+        with self._sessions() as session:
+            return replies_to(session, inbound)
+
+    def _store_and_prepare(
+        self, store: StoreMessage
+    ) -> tuple[Message, _Prepared | None, list[Message]]:
+        """Store a web message and, if it is to be answered now, run the checks before the
+        assistant in the same transaction; otherwise the replies it has had so far."""
+        with transaction(self._sessions) as session:
+            inbound, new = store(session)
+            if new or self._unhandled(inbound):
+                return inbound, self._checked(session, inbound), []
+            return inbound, None, replies_to(session, inbound)
 
     def handling(self, message_id: int) -> bool:
         """Whether a job of this process is answering this message now."""
@@ -243,16 +312,19 @@ class MessageFlow:
         adviser holds the conversation. Returns the replies stored on the way and the
         request for the assistant, if it is to be asked."""
         with transaction(self._sessions) as session:
-            inbound = _with_conversation(session, message_id)
-            stored, goes_on = self._checked_for_risk(session, inbound)
-            if goes_on and inbound.conversation.channel == "sms":
-                goes_on = self._screen_sms(session, inbound)
-            elif goes_on:
-                limited = self._web_rate_limited(session, inbound)
-                if limited is not None:
-                    stored, goes_on = stored + limited, False
-            request = self._request(session, inbound) if goes_on else None
-            return _Prepared(inbound.conversation_id, stored, request)
+            return self._checked(session, _with_conversation(session, message_id))
+
+    def _checked(self, session: Session, inbound: Message) -> _Prepared:
+        """`_prepare`'s checks, in the caller's transaction."""
+        stored, goes_on = self._checked_for_risk(session, inbound)
+        if goes_on and inbound.conversation.channel == "sms":
+            goes_on = self._screen_sms(session, inbound)
+        elif goes_on:
+            limited = self._web_rate_limited(session, inbound)
+            if limited is not None:
+                stored, goes_on = stored + limited, False
+        request = self._request(session, inbound) if goes_on else None
+        return _Prepared(inbound.conversation_id, stored, request)
 
     def _checked_for_risk(self, session: Session, inbound: Message) -> tuple[list[Message], bool]:
         """The safeguarding check, before anything else (opt-out, rate limit, the

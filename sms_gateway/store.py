@@ -205,6 +205,21 @@ def _added(session: Session, conversation_id: str, messages: list[Message]) -> l
     return messages
 
 
+def replies_to(session: Session, inbound: Message) -> list[Message]:
+    """What was sent to the young person after a message and before their next one."""
+    later = session.scalars(
+        select(Message)
+        .where(Message.conversation_id == inbound.conversation_id, Message.id > inbound.id)
+        .order_by(Message.id)
+    )
+    replies = []
+    for message in later:
+        if message.direction == "in":
+            break
+        replies.append(message)
+    return replies
+
+
 def create_web_session(session: Session, council_id: str) -> tuple[WebSession, str]:
     """A new anonymous web chat conversation. The token is returned once and stored hashed."""
     contact = Contact(channel="web")

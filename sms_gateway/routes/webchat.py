@@ -151,12 +151,13 @@ def start_session(body: NewSession, request: Request) -> SessionCreated:
         )
     with transaction(request.app.state.sessions) as session:
         web_session, token = create_web_session(session, council.id)
-        return SessionCreated(
-            session_id=web_session.id,
-            token=token,
-            council=council.id,
-            expires_at=web_session.expires_at,
-        )
+    request.app.state.flow.remember_chat(web_session.id, web_session.conversation_id)
+    return SessionCreated(
+        session_id=web_session.id,
+        token=token,
+        council=council.id,
+        expires_at=web_session.expires_at,
+    )
 
 
 @router.post("/sessions/{session_id}/messages")
@@ -166,25 +167,9 @@ async def send_message(
     request: Request,
     authorization: Annotated[str | None, Header()] = None,
 ) -> Replies:
-    flow = request.app.state.flow
-    # Stored in a worker thread, so the event loop is never held up by the database.
-    inbound, new = await run_in_threadpool(_store_message, request, session_id, body, authorization)
-    if new or (inbound.status == "received" and not flow.handling(inbound.id)):
-        # New, or stored by a try whose answer failed part-way: answer it now.
-        replies = await flow.answer_web(inbound.id, inbound.conversation_id)
-    else:
-        # A retry of a message already answered (or being answered): its replies so far;
-        # any later ones come on the event stream as usual.
-        replies = await run_in_threadpool(_replies_to, request, inbound)
-    return Replies(message_id=inbound.id, replies=[ChatMessage.of(r) for r in replies])
-
-
-def _store_message(
-    request: Request, session_id: str, body: NewMessage, authorization: str | None
-) -> tuple[Message, bool]:
-    """The young person's message, stored (once, for a retry with the same client id).
-    Returns it and whether it is new."""
-    with transaction(request.app.state.sessions) as session:
+    def store(session: Session) -> tuple[Message, bool]:
+        """The young person's message, stored (once, for a retry with the same client
+        id), in the flow's transaction. Returns it and whether it is new."""
         web_session = _web_session(session, session_id, authorization)
         conversation, text = web_session.conversation, body.text.strip()
         if body.client_message_id is None:
@@ -196,17 +181,11 @@ def _store_message(
                 status.HTTP_409_CONFLICT, "client_message_id was used in another chat"
             ) from None
 
-
-def _replies_to(request: Request, inbound: Message) -> list[Message]:
-    """What was sent to the young person after this message and before their next one."""
-    with request.app.state.sessions() as session:
-        later = _messages_after(session, inbound.conversation_id, inbound.id, outbound_only=False)
-    replies = []
-    for message in later:
-        if message.direction == "in":
-            break
-        replies.append(message)
-    return replies
+    # New (or stored by a try whose answer failed part-way): answered now. A retry of a
+    # message already answered or being answered: its replies so far; later ones come on
+    # the event stream as usual. The database work runs in the flow's worker threads.
+    inbound, replies = await request.app.state.flow.take_web_message(session_id, store)
+    return Replies(message_id=inbound.id, replies=[ChatMessage.of(r) for r in replies])
 
 
 @router.get("/sessions/{session_id}/messages")

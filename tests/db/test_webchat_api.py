@@ -155,12 +155,42 @@ def test_a_retry_of_a_message_stored_but_never_answered_is_answered_then(client:
     assert retry.json()["replies"][0]["topic"] == "holding"  # asked now (Rasa is down here)
 
 
+def test_a_chat_started_before_a_restart_is_answered_as_before(
+    client: TestClient, database_url: str
+) -> None:
+    """The service remembers which conversation each chat it started is; a chat started
+    before a restart (or by another service process) is looked up the first time, and its
+    messages, retries and replies behave the same."""
+    chat = Chat(client)
+    chat.say("before the restart")
+    settings = Settings(database_url=database_url, rasa_url=DOWN, twilio_api_base_url=DOWN)
+    with TestClient(create_app(settings)) as restarted:
+        chat.client = restarted
+        url = f"/api/chat/sessions/{chat.id}/messages"
+        body = {"text": "and after it", "client_message_id": "f00dfeed-0001"}
+        first = restarted.post(url, json=body, headers=chat.auth)
+        again = restarted.post(url, json=body, headers=chat.auth)
+        assert first.status_code == again.status_code == 200
+        assert again.json() == first.json()
+        assert [r["topic"] for r in first.json()["replies"]] == ["holding"]  # Rasa is down
+        assert chat.say("once more")["replies"][0]["topic"] == "holding"
+        texts = [(m["author"], m["text"]) for m in chat.transcript()["messages"]]
+    said = [text for author, text in texts if author == "young_person"]
+    assert said == ["before the restart", "and after it", "once more"]
+    assert [author for author, _ in texts] == ["young_person", "bot"] * 3
+
+
 def test_another_chats_token_or_no_token_gets_nothing(client: TestClient) -> None:
     mine, theirs = Chat(client), Chat(client)
     mine.say("hello")
     url = f"/api/chat/sessions/{mine.id}/messages"
     assert client.get(url, headers=theirs.auth).status_code == 404
     assert client.get(url).status_code == 401
+    sent = client.post(url, json={"text": "not mine"}, headers=theirs.auth)
+    assert sent.status_code == 404
+    assert [m["text"] for m in mine.transcript()["messages"] if m["author"] == "young_person"] == [
+        "hello"
+    ]
     assert (
         client.get(f"/api/chat/sessions/{mine.id}/events", headers=theirs.auth).status_code == 404
     )
