@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from sms_gateway.assistant import BotReply
 from sms_gateway.models import Contact, Conversation, Message, WebSession, utcnow
@@ -66,6 +67,14 @@ def _inbound(conversation: Conversation, text: str, **fields: str) -> Message:
     )
 
 
+def _attached(message: Message, conversation: Conversation) -> Message:
+    """The stored message holding its conversation, as if loaded with it: checks that run
+    next in the same transaction read it without a query (the session only keeps objects
+    something refers to)."""
+    set_committed_value(message, "conversation", conversation)
+    return message
+
+
 def record_inbound_sms(
     session: Session,
     conversation: Conversation,
@@ -81,7 +90,7 @@ def record_inbound_sms(
     except IntegrityError:
         return None
     conversation.last_message_at = utcnow()
-    return message
+    return _attached(message, conversation)
 
 
 def record_inbound(session: Session, conversation: Conversation, text: str) -> Message:
@@ -89,7 +98,7 @@ def record_inbound(session: Session, conversation: Conversation, text: str) -> M
     session.add(message)
     conversation.last_message_at = utcnow()
     session.flush()
-    return message
+    return _attached(message, conversation)
 
 
 class SentElsewhere(Exception):
@@ -112,7 +121,7 @@ def record_inbound_once(
             raise SentElsewhere from None
         return earlier, False
     conversation.last_message_at = utcnow()
-    return message, True
+    return _attached(message, conversation), True
 
 
 def record_replies(
