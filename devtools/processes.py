@@ -194,6 +194,8 @@ def local_stack(
 ) -> list[ProcessSpec]:
     """Every process, in start order, for one machine without Docker.
 
+    `var_dir` holds their local files: Rasa's SQLite tracker store (without `stores`) and
+    the service's and intake's spools for texts taken while the database is down.
     The action server and the service share `internal_token` (the service's internal API);
     a new one is made per call, so callers that build the stack in several calls pass one.
     With `stores`, Rasa keeps conversations in PostgreSQL and locks them in Redis, and
@@ -208,7 +210,7 @@ def local_stack(
     )
     tracker_url = stores.tracker_url() if stores else f"sqlite:///{var_dir / 'rasa-tracker.db'}"
     receiver = ports.intake if sms_intake else ports.service
-    intake = [_intake_process(ports, database_url)] if sms_intake else []
+    intake = [_intake_process(ports, database_url, var_dir)] if sms_intake else []
     return [
         ProcessSpec(
             name="fake-twilio",
@@ -242,6 +244,7 @@ def local_stack(
                 ),
                 # So `python -m sms_gateway.privacy` also purges and erases Rasa's copy.
                 "RASA_TRACKER_DB_URL": tracker_url,
+                "SMS_SPOOL_PATH": str(var_dir / "spool" / "service.sqlite3"),
             },
             health_url=f"http://127.0.0.1:{ports.service}/health",
         ),
@@ -249,7 +252,7 @@ def local_stack(
     ]
 
 
-def _intake_process(ports: Ports, database_url: str) -> ProcessSpec:
+def _intake_process(ports: Ports, database_url: str, var_dir: Path) -> ProcessSpec:
     """The SMS intake: the same database and Twilio settings as the service; Twilio's
     signature covers the URL it posts to, which here is the intake's own."""
     return ProcessSpec(
@@ -261,6 +264,8 @@ def _intake_process(ports: Ports, database_url: str) -> ProcessSpec:
             "INTAKE_HOST": "127.0.0.1",
             "INTAKE_PORT": str(ports.intake),
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{ports.intake}",
+            # Its own spool: texts taken while the database is down.
+            "SMS_SPOOL_PATH": str(var_dir / "spool" / "intake.sqlite3"),
         },
         health_url=f"http://127.0.0.1:{ports.intake}/health",
     )

@@ -15,6 +15,9 @@ COPY knowledge ./knowledge
 COPY devtools ./devtools
 RUN uv sync --frozen --no-dev
 
-RUN useradd --uid 1001 --no-create-home app
+RUN useradd --uid 1001 --no-create-home app \
+    # The SMS spool's volume (texts taken while the database is down): docker copies this
+    # folder's owner into a new named volume, so the app can write there.
+    && mkdir -p /var/spool/assistant && chown 1001 /var/spool/assistant
 USER 1001
 EXPOSE 8000

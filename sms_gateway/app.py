@@ -7,24 +7,25 @@ import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from sms_gateway import console, migrate
 from sms_gateway.assistant import AssistantClient
 from sms_gateway.config import Settings, get_settings
 from sms_gateway.councils import CouncilDirectory
-from sms_gateway.db import make_engine, make_session_factory
+from sms_gateway.db import DATABASE_DOWN, make_engine, make_session_factory
 from sms_gateway.flow import MessageFlow
+from sms_gateway.inbound_texts import InboundTexts
 from sms_gateway.live import LiveUpdates
 from sms_gateway.outbox import Outbox, OutboxSettings
 from sms_gateway.routes import health, internal, twilio_webhook, webchat, widget
 from sms_gateway.safeguarding.check import safeguard_for
+from sms_gateway.spool import SmsSpool
 from sms_gateway.twilio_api import TwilioMessagesAPI
 
 logger = logging.getLogger(__name__)
@@ -37,8 +38,6 @@ async def _invalid_request(request: Request, error: Exception) -> Response:
     return await internal.validation_error(request, error)
 
 
-# The database is unreachable (restarting, failing over) or its connections are used up.
-DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeout)
 RETRY_AFTER_SECONDS = 5
 
 
@@ -103,7 +102,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             stale_after=dt.timedelta(seconds=2 * settings.rasa_timeout_seconds + 5),
         )
         app.state.inbound_sms = app.state.flow
+        app.state.texts = InboundTexts(app.state, SmsSpool(Path(settings.sms_spool_path)))
         workers = [
+            asyncio.create_task(
+                app.state.texts.drain(settings.sms_spool_retry_seconds), name="spool"
+            ),
             asyncio.create_task(app.state.outbox.run(), name="outbox"),
             asyncio.create_task(
                 app.state.flow.run_recovery(settings.assistant_retry_seconds), name="re-ask"

@@ -113,6 +113,16 @@ class Settings(BaseSettings):
         "being answered: those the SMS intake process (python -m sms_gateway.intake) took, "
         "and any left by a restart.",
     )
+    sms_spool_path: str = Field(
+        "var/sms-spool.sqlite3",
+        description="File where this process keeps texts that arrive while the database is "
+        "unreachable (Twilio is told they were taken); they are stored from it, in order, "
+        "once the database is back. One file per process, on a persistent disk; it holds "
+        "numbers and texts only until they are stored.",
+    )
+    sms_spool_retry_seconds: float = Field(
+        1.0, gt=0, description="While texts wait in the spool, how often to try the database."
+    )
     intake_host: str = Field("127.0.0.1", description="Address the SMS intake listens on.")
     intake_port: int = Field(8001, description="Port the SMS intake process listens on.")
     retention_days: int = Field(

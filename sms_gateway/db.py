@@ -8,7 +8,12 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
+
+# The database is unreachable (restarting, failing over) or its connections are used up.
+DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeout)
 
 
 def ensure_sqlite_folder(database_url: str) -> None:

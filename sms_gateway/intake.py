@@ -6,7 +6,9 @@ service takes each stored text up from the database within SMS_INTAKE_POLL_SECON
 answers it. Twilio's acknowledgement then never waits behind the service's other work
 (answering, web chat, the console): the intake has its own process, event loop and
 database connections, as a channel receiver does in RapidPro's courier. While the service
-restarts, texts are still acknowledged and kept; they are answered when it is back.
+restarts, texts are still acknowledged and kept; they are answered when it is back. While
+the database is down, texts are kept in the intake's spool (SMS_SPOOL_PATH) and stored
+from there, in order, once it is back.
 
 Without it, the service serves the same webhooks itself (the default, and `make run`).
 """
@@ -18,6 +20,7 @@ import itertools
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
@@ -25,15 +28,17 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from sms_gateway import logs, migrate
-from sms_gateway.app import DATABASE_DOWN, database_unavailable
+from sms_gateway.app import database_unavailable
 from sms_gateway.config import Settings, get_settings
 from sms_gateway.councils import CouncilDirectory
-from sms_gateway.db import make_engine, make_session_factory
+from sms_gateway.db import DATABASE_DOWN, make_engine, make_session_factory
+from sms_gateway.inbound_texts import InboundTexts
 from sms_gateway.keyword_replies import KeywordReplies
 from sms_gateway.models import Message
 from sms_gateway.routes import health, twilio_webhook
 from sms_gateway.serving import uvicorn_config
 from sms_gateway.sms_keywords import Keyword
+from sms_gateway.spool import SmsSpool
 
 logger = logging.getLogger(__name__)
 
@@ -80,9 +85,15 @@ def create_intake_app(settings: Settings | None = None) -> FastAPI:
                 wake_outbox=lambda: None,
             )
         )
+        app.state.texts = InboundTexts(app.state, SmsSpool(Path(settings.sms_spool_path)))
+        drain = asyncio.create_task(
+            app.state.texts.drain(settings.sms_spool_retry_seconds), name="spool"
+        )
         try:
             yield
         finally:
+            drain.cancel()
+            await asyncio.gather(drain, return_exceptions=True)
             engine.dispose()
 
     app = FastAPI(title="Care leavers' assistant: SMS intake", lifespan=lifespan)

@@ -81,9 +81,13 @@ def record_inbound_sms(
     text: str,
     message_sid: str,
     council_number: str,
+    received_at: dt.datetime | None = None,
 ) -> Message | None:
-    """Store an inbound SMS once. Returns None when Twilio sent this MessageSid before."""
+    """Store an inbound SMS once. Returns None when Twilio sent this MessageSid before.
+    `received_at`: when Twilio posted it, for a text stored later from the spool."""
     message = _inbound(conversation, text, external_id=message_sid, council_number=council_number)
+    if received_at is not None:
+        message.created_at = received_at
     try:
         with session.begin_nested():
             session.add(message)

@@ -55,3 +55,10 @@ def empty_database(kind: str, directory: Path) -> Iterator[str]:
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     with empty_database(request.param, tmp_path) as url:
         yield url
+
+
+@pytest.fixture(autouse=True)
+def own_sms_spool(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Every app a test makes keeps texts taken while its database is down in a spool of the
+    test's own, never in the checkout's var/, where another test's app would store them."""
+    monkeypatch.setenv("SMS_SPOOL_PATH", str(tmp_path / "sms-spool.sqlite3"))

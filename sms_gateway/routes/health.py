@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import httpx
 from fastapi import APIRouter, Request, Response, status
 from sqlalchemy import func, select, text
@@ -52,6 +54,8 @@ async def ready(request: Request, response: Response) -> dict[str, object]:
         # Each Rasa server in RASA_URL's order: one down still leaves the others answering.
         "assistant_servers": servers,
         "backlog": backlog,
+        # Texts taken while the database was down, waiting to be stored from the spool.
+        "sms_spooled": state.texts.spooled,
     }
 
 
@@ -86,13 +90,22 @@ def intake_health() -> dict[str, str]:
 
 @intake_router.get("/ready")
 def intake_ready(request: Request, response: Response) -> dict[str, object]:
-    """The intake can take texts when it can store them: 503 only without the database."""
+    """The intake can take texts while it can store them, or keep them in its spool until
+    the database is back: 200 "degraded" without the database, 503 only if the spool
+    cannot be written either."""
+    texts = request.app.state.texts
     try:
         with request.app.state.sessions() as session:
             session.execute(text("SELECT 1"))
         database = True
     except Exception:
         database = False
-    if not database:
+    spool = os.access(texts.spool_path, os.W_OK)
+    if not (database or spool):
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    return {"status": "ok" if database else "unavailable", "checks": {"database": database}}
+    verdict = "ok" if database and spool else "degraded" if database or spool else "unavailable"
+    return {
+        "status": verdict,
+        "checks": {"database": database, "spool": spool},
+        "sms_spooled": texts.spooled,
+    }

@@ -5,25 +5,24 @@ and answer at once: the assistant's reply is produced in the background and sent
 the outbox, so a slow assistant never makes Twilio time out and retry.
 
 They are served by the service, and by the SMS intake process (sms_gateway.intake) where a
-council runs one: `app.state.inbound_sms` says what happens to a text once it is stored.
+council runs one: `app.state.texts` stores each text (or spools it while the database is
+down), and `app.state.inbound_sms` says what happens to it once stored.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Protocol
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import State
 
 from sms_gateway.db import transaction
-from sms_gateway.models import Message
+from sms_gateway.models import Message, utcnow
 from sms_gateway.outbox import advance_status, opt_out
 from sms_gateway.routes.twilio_requests import signed_form
-from sms_gateway.sms_keywords import Keyword, sms_keyword
-from sms_gateway.store import open_conversation, record_inbound_sms, sms_contact
+from sms_gateway.spool import ReceivedText
 from sms_gateway.twilio_api import OPTED_OUT
 
 logger = logging.getLogger(__name__)
@@ -47,15 +46,6 @@ TWILIO_STATUSES = {
 }
 
 
-class InboundSms(Protocol):
-    """What happens to a text once it is stored: the service's MessageFlow answers it; the
-    intake process leaves it to the service."""
-
-    def take_keyword(self, session: Session, inbound: Message, keyword: Keyword) -> None: ...
-
-    def take_up_sms(self, message_id: int, conversation_id: str) -> None: ...
-
-
 def _twiml() -> Response:
     return Response(EMPTY_TWIML, media_type="application/xml")
 
@@ -70,50 +60,11 @@ async def inbound_sms(request: Request) -> Response:
     if len(body) > MAX_BODY_CHARS:
         return Response("message longer than Twilio allows", status.HTTP_400_BAD_REQUEST)
 
-    state = request.app.state
-    council = state.councils.for_sms_number(council_number)
-    keyword = sms_keyword(body, params.get("OptOutType"), state.settings)
-    # Stored in a worker thread: the event loop is never held up by the database.
-    stored = await run_in_threadpool(
-        _store_inbound, state, sender, council.id, body.strip(), sid, council_number, keyword
+    # Stored, or kept in the spool while the database is down: either way it is taken.
+    await request.app.state.texts.take(
+        ReceivedText(sid, sender, council_number, body, params.get("OptOutType"), utcnow())
     )
-    if stored is None:
-        logger.info("duplicate inbound sms ignored (Twilio retry)")
-        return _twiml()
-    message_id, conversation_id, handled = stored
-    logger.info(
-        "inbound sms %s stored for council %s",
-        message_id,
-        council.id,
-        extra={"message_id": message_id, "conversation_id": conversation_id, "council": council.id},
-    )
-    if not handled:
-        state.inbound_sms.take_up_sms(message_id, conversation_id)
     return _twiml()
-
-
-def _store_inbound(
-    state: State,
-    sender: str,
-    council_id: str,
-    text: str,
-    sid: str,
-    council_number: str,
-    keyword: Keyword | None,
-) -> tuple[int, str, bool] | None:
-    """Store one text once (None if Twilio sent this MessageSid before). Returns its id, its
-    conversation and whether it was a keyword handled here and now."""
-    with transaction(state.sessions) as session:
-        conversation = open_conversation(session, sms_contact(session, sender), council_id)
-        message = record_inbound_sms(session, conversation, text, sid, council_number)
-        if message is None:
-            return None
-        # START/YES only mean "opt in" to a number that opted out; otherwise they are
-        # ordinary words ("yes" to a question) for the assistant.
-        handled = keyword is not None and (keyword != "start" or conversation.contact.opted_out)
-        if handled:
-            state.inbound_sms.take_keyword(session, message, keyword)
-        return message.id, conversation.id, handled
 
 
 @router.post("/status")

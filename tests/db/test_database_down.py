@@ -1,11 +1,12 @@
-"""While the database is unreachable (a restart, a fail-over) requests are refused with 503
-and Retry-After, never a bare 500, and nothing personal is logged; Twilio's retry of the same
-text once it is back is stored once. (A real PostgreSQL restart under load:
+"""While the database is unreachable (a restart, a fail-over) texts are taken into the spool
+and stored in order once it is back; other requests are refused with 503 and Retry-After,
+never a bare 500; nothing personal is logged. (A real PostgreSQL restart under load:
 tests/integration/test_database_restart.py.)"""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -29,37 +30,70 @@ def client(database_url: str) -> Iterator[TestClient]:
         public_base_url=PUBLIC,
         twilio_api_base_url="http://127.0.0.1:9",
         rasa_url="http://127.0.0.1:9",
+        # Long enough that a text posted just after the database is back finds the first
+        # two still in the spool.
+        sms_spool_retry_seconds=3.0,
     )
     with TestClient(create_app(settings), base_url="http://10.0.0.5:8000") as client:
         yield client
 
 
-def test_while_the_database_is_down_texts_are_refused_for_retry_and_kept_when_it_is_back(
+def test_texts_that_come_while_the_database_is_down_are_kept_and_stored_in_order_after(
     client: TestClient, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """However long the outage (Twilio's own retries give up after 15 seconds), each text is
+    taken at once, kept in the spool and stored once the database is back, in the order the
+    texts came; the web chat is refused with 503 meanwhile."""
     working = client.app.state.sessions
     down = make_engine(UNREACHABLE)
     client.app.state.sessions = make_session_factory(down)
-    params = text("i need help with my rent")
+    first, second = text("i need help with my rent"), text("and my council tax")
     with caplog.at_level(logging.INFO):
-        refused = post_signed(client, "/twilio/sms", params, f"{PUBLIC}/twilio/sms")
+        taken = [post(client, first), post(client, second), post(client, first)]  # a retry
         chat = client.post("/api/chat/sessions", json={"council": "lancashire"})
         ready = client.get("/ready")
+    assert [r.status_code for r in taken] == [200, 200, 200]
+    assert all("<Response></Response>" in r.text for r in taken)
     assert ready.status_code == 503 and ready.json()["status"] == "unavailable"
-    assert refused.status_code == 503 and refused.headers["Retry-After"] == "5"
-    assert chat.status_code == 503
+    assert ready.json()["sms_spooled"] == 2
+    assert chat.status_code == 503 and chat.headers["Retry-After"] == "5"
     logged = caplog.text
-    assert "database unavailable: OperationalError" in logged
+    assert "database unavailable (OperationalError): text kept in the spool" in logged
     assert PHONE not in logged and COUNCIL_NUMBER not in logged and "rent" not in logged
     down.dispose()
 
     client.app.state.sessions = working
-    # Twilio's retry (a connection override) carries the same MessageSid.
-    for _ in range(2):
-        assert post_signed(client, "/twilio/sms", params, f"{PUBLIC}/twilio/sms").status_code == 200
-    with working() as session:
-        stored = session.scalars(select(Message.external_id).where(Message.direction == "in"))
-        assert list(stored) == [params["MessageSid"]]
+    # Back, with texts still in the spool: a new one goes behind them.
+    third = text("thanks")
+    assert post(client, third).status_code == 200
+    expected = [first["MessageSid"], second["MessageSid"], third["MessageSid"]]
+    assert stored_sids(working, settle=len(expected)) == expected
+    assert client.get("/ready").json()["sms_spooled"] == 0
+    # Twilio's retry of a text stored from the spool is stored once.
+    assert post(client, first).status_code == 200
+    assert stored_sids(working) == expected
+
+
+def post(client: TestClient, params: dict[str, str]):  # type: ignore[no-untyped-def]
+    return post_signed(client, "/twilio/sms", params, f"{PUBLIC}/twilio/sms")
+
+
+def stored_sids(sessions, settle: int = 0) -> list[str]:  # type: ignore[no-untyped-def]
+    """The inbound texts' MessageSids in the order they were stored, once `settle` are
+    (the spool is drained in the background)."""
+    deadline = time.monotonic() + 15
+    while True:
+        with sessions() as session:
+            sids = list(
+                session.scalars(
+                    select(Message.external_id)
+                    .where(Message.direction == "in")
+                    .order_by(Message.id)
+                )
+            )
+        if len(sids) >= settle or time.monotonic() > deadline:
+            return sids
+        time.sleep(0.1)
 
 
 def test_with_the_database_up_and_rasa_down_the_service_stays_ready_but_degraded(

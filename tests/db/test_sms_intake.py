@@ -18,10 +18,11 @@ from devtools.send_sms import inbound_params, signed_webhook
 from sms_gateway import migrate
 from sms_gateway.assistant import BotReply
 from sms_gateway.config import Settings
-from sms_gateway.db import transaction
+from sms_gateway.db import make_engine, make_session_factory, transaction
 from sms_gateway.intake import create_intake_app
 from sms_gateway.models import Contact, Message
 from sms_gateway.store import create_web_session, record_inbound_once
+from tests.db.test_database_down import UNREACHABLE
 from tests.db.test_flow_outage import flow_for
 
 PUBLIC = "https://assistant.example.gov.uk"
@@ -68,7 +69,9 @@ def send(client: TestClient, phone: str, body: str, sid: str | None = None):  # 
 def inbound(sessions) -> list[tuple[str, str]]:
     with sessions() as session:
         rows = session.execute(
-            select(Message.text, Message.status).where(Message.direction == "in")
+            select(Message.text, Message.status)
+            .where(Message.direction == "in")
+            .order_by(Message.id)
         ).all()
     return [(text, status) for text, status in rows]
 
@@ -81,7 +84,38 @@ def test_the_intake_stores_each_text_once_and_refuses_forgeries(intake, sessions
     forged = intake.post("/twilio/sms", data={"From": "+447700900601", "Body": "hi"})
     assert forged.status_code == 403
     assert inbound(sessions) == [("what is staying put", "received")]
-    assert intake.get("/ready").json() == {"status": "ok", "checks": {"database": True}}
+    assert intake.get("/ready").json() == {
+        "status": "ok",
+        "checks": {"database": True, "spool": True},
+        "sms_spooled": 0,
+    }
+
+
+def test_with_the_database_down_the_intake_keeps_texts_and_stays_ready(intake, sessions) -> None:
+    """A load balancer keeps sending texts to an intake whose database is down: it keeps
+    them in its spool (a keyword too) and stores them, in order, once the database is back."""
+    working = intake.app.state.sessions
+    down = make_engine(UNREACHABLE)
+    intake.app.state.sessions = make_session_factory(down)
+    assert send(intake, "+447700900607", "what is staying put").status_code == 200
+    assert send(intake, "+447700900607", "STOP").status_code == 200
+    ready = intake.get("/ready")
+    assert ready.status_code == 200
+    assert ready.json() == {
+        "status": "degraded",
+        "checks": {"database": False, "spool": True},
+        "sms_spooled": 2,
+    }
+    down.dispose()
+
+    intake.app.state.sessions = working
+    deadline = time.monotonic() + 15
+    while len(inbound(sessions)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert inbound(sessions) == [("what is staying put", "received"), ("STOP", "keyword")]
+    with sessions() as session:
+        assert session.scalars(select(Contact)).one().opted_out
+    assert intake.get("/ready").json()["sms_spooled"] == 0
 
 
 def test_the_intake_waits_for_the_services_migrations_before_it_takes_texts(

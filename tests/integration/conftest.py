@@ -4,9 +4,10 @@ started with the same commands as `make run` (devtools/processes.py)."""
 
 from __future__ import annotations
 
-import os
+import hashlib
 import secrets
 import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -174,8 +175,12 @@ class RunningService:
 def start_service(
     supervisor: Supervisor, ports: Ports, database_url: str, name: str = "service", **env: str
 ) -> RunningService:
-    """Start the service as `name` (a test's own service needs its own name and ports)."""
-    specs = local_stack(ports, database_url, Path(os.devnull), internal_token=INTERNAL_TOKEN)
+    """Start the service as `name` (a test's own service needs its own name and ports).
+    Its local files (the SMS spool) are kept per database, so a service started again on
+    the same database finds what the last one left."""
+    per_database = hashlib.sha256(database_url.encode()).hexdigest()[:16]
+    var_dir = Path(tempfile.gettempdir()) / "assistant-tests" / per_database
+    specs = local_stack(ports, database_url, var_dir, internal_token=INTERNAL_TOKEN)
     spec = by_name(specs)["service"]
     spec = replace(spec, name=name, env={**spec.env, **TEST_SETTINGS, **env})
     supervisor.start(spec)

@@ -12,7 +12,6 @@ import secrets
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -50,7 +49,7 @@ def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningSe
         specs = local_stack(
             ports,
             database_url,
-            Path(os.devnull),
+            var_dir,
             INTERNAL_TOKEN,
             extra_rasa_ports=extra,
             stores=stores,

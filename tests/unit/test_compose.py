@@ -99,6 +99,23 @@ def test_the_intake_stores_where_the_service_reads_and_checks_the_same_signature
     assert "service" in SERVICES["intake"]["depends_on"]
 
 
+def test_each_process_that_takes_texts_keeps_its_spool_on_a_volume_of_its_own() -> None:
+    """Texts taken while the database is down must outlive a container's restart, and two
+    processes must not share a spool file."""
+    dockerfile = (ROOT / SERVICES["service"]["build"]["dockerfile"]).read_text()
+    volumes = {}
+    for name in ("service", "intake"):
+        path = Path(env(name)["SMS_SPOOL_PATH"])
+        [mount] = [v for v in SERVICES[name]["volumes"] if v.endswith(f":{path.parent}")]
+        volumes[name] = mount.split(":")[0]
+        assert volumes[name] in COMPOSE["volumes"]
+        # Made in the image and owned by the app's user, so the new volume is writable.
+        assert f"mkdir -p {path.parent} && chown 1001 {path.parent}" in dockerfile
+    assert volumes["service"] != volumes["intake"]
+    local = {s.name: s.env for s in local_stack(Ports(), "", Path("var"), sms_intake=True)}
+    assert local["service"]["SMS_SPOOL_PATH"] != local["sms-intake"]["SMS_SPOOL_PATH"]
+
+
 def test_addresses_line_up() -> None:
     service_env, rasa_env = env("service"), env("rasa-1")
     # The service sends requests round every Rasa server, and only to those.
