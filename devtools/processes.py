@@ -31,8 +31,11 @@ RASA_SERVER_ENV = {
     "TF_INTER_OP_PARALLELISM_THREADS": "1",
 }
 # Where everything shares a machine, Rasa gives way for CPU: acknowledging Twilio and the
-# service's own work come first (docker-compose.yml: a lower cpu_shares for Rasa).
+# service's own work come first (docker-compose.yml: a lower cpu_shares for Rasa). The
+# service gives way to the SMS intake, whose acknowledgement Twilio is waiting for, and
+# which needs a few milliseconds per text.
 RASA_NICENESS = 10
+SERVICE_NICENESS = 5
 
 
 @dataclass(frozen=True)
@@ -247,6 +250,7 @@ def local_stack(
                 "SMS_SPOOL_PATH": str(var_dir / "spool" / "service.sqlite3"),
             },
             health_url=f"http://127.0.0.1:{ports.service}/health",
+            niceness=SERVICE_NICENESS,
         ),
         *intake,
     ]

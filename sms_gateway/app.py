@@ -25,6 +25,7 @@ from sms_gateway.live import LiveUpdates
 from sms_gateway.outbox import Outbox, OutboxSettings
 from sms_gateway.routes import health, internal, twilio_webhook, webchat, widget
 from sms_gateway.safeguarding.check import safeguard_for
+from sms_gateway.serving import freeze_startup_objects, release_startup_objects
 from sms_gateway.spool import SmsSpool
 from sms_gateway.twilio_api import TwilioMessagesAPI
 
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.inbound_sms = app.state.flow
         app.state.texts = InboundTexts(app.state, SmsSpool(Path(settings.sms_spool_path)))
+        freeze_startup_objects()
         workers = [
             asyncio.create_task(
                 app.state.texts.drain(settings.sms_spool_retry_seconds), name="spool"
@@ -119,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            release_startup_objects()
             await app.state.flow.wait_for_background()
             for worker in workers:
                 worker.cancel()

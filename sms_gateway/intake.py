@@ -36,7 +36,11 @@ from sms_gateway.inbound_texts import InboundTexts
 from sms_gateway.keyword_replies import KeywordReplies
 from sms_gateway.models import Message
 from sms_gateway.routes import health, twilio_webhook
-from sms_gateway.serving import uvicorn_config
+from sms_gateway.serving import (
+    freeze_startup_objects,
+    release_startup_objects,
+    uvicorn_config,
+)
 from sms_gateway.sms_keywords import Keyword
 from sms_gateway.spool import SmsSpool
 
@@ -86,12 +90,14 @@ def create_intake_app(settings: Settings | None = None) -> FastAPI:
             )
         )
         app.state.texts = InboundTexts(app.state, SmsSpool(Path(settings.sms_spool_path)))
+        freeze_startup_objects()
         drain = asyncio.create_task(
             app.state.texts.drain(settings.sms_spool_retry_seconds), name="spool"
         )
         try:
             yield
         finally:
+            release_startup_objects()
             drain.cancel()
             await asyncio.gather(drain, return_exceptions=True)
             engine.dispose()

@@ -3,6 +3,7 @@ keywords taking effect at once, and status callbacks that only move forward."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Iterator
 
@@ -14,7 +15,7 @@ from devtools.send_sms import inbound_params, signed_webhook
 from sms_gateway.app import create_app
 from sms_gateway.config import Settings
 from sms_gateway.db import transaction
-from sms_gateway.models import Contact, Message
+from sms_gateway.models import Contact, Message, utcnow
 from sms_gateway.store import open_conversation, sms_contact
 
 PUBLIC = "https://assistant.example.gov.uk/care-leavers"  # the proxy adds /care-leavers
@@ -69,6 +70,8 @@ def test_stop_holds_replies_already_in_the_outbox_and_help_is_queued(client: Tes
                 text="an answer",
                 status="queued",
                 council_number=COUNCIL_NUMBER,
+                # Due just after the STOP below, whenever the outbox's own rounds fall.
+                next_attempt_at=utcnow() + dt.timedelta(seconds=2),
             )
         )
     assert (
