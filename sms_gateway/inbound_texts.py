@@ -10,7 +10,6 @@ person's texts are stored (and answered) in the order they were sent.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import sqlite3
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from starlette.datastructures import State
 
 from sms_gateway.db import DATABASE_DOWN, transaction
 from sms_gateway.models import Message
+from sms_gateway.signals import Signal
 from sms_gateway.sms_keywords import Keyword, sms_keyword
 from sms_gateway.spool import ReceivedText, SmsSpool
 from sms_gateway.store import open_conversation, record_inbound_sms, sms_contact
@@ -79,7 +79,7 @@ class InboundTexts:
     def __init__(self, state: State, spool: SmsSpool) -> None:
         self._state = state
         self._spool = spool
-        self._wake = asyncio.Event()
+        self._wake = Signal()
 
     @property
     def spool_path(self) -> Path:
@@ -150,8 +150,7 @@ class InboundTexts:
                         continue
                 except Exception as error:  # kept in the spool, tried again next round
                     logger.error("storing a spooled text failed: %s", type(error).__name__)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), every_seconds)
+            await self._wake.wait(timeout=every_seconds)
 
     async def store_spooled(self) -> bool:
         """Store spooled texts in order until none is left (True) or the database is down
