@@ -316,28 +316,32 @@ class MessageFlow:
 
     def _checked(self, session: Session, inbound: Message) -> _Prepared:
         """`_prepare`'s checks, in the caller's transaction."""
-        stored, goes_on = self._checked_for_risk(session, inbound)
+        stored, goes_on, risk_probability = self._checked_for_risk(session, inbound)
         if goes_on and inbound.conversation.channel == "sms":
             goes_on = self._screen_sms(session, inbound)
         elif goes_on:
             limited = self._web_rate_limited(session, inbound)
             if limited is not None:
                 stored, goes_on = stored + limited, False
-        request = self._request(session, inbound) if goes_on else None
+        request = self._request(session, inbound, risk_probability) if goes_on else None
         return _Prepared(inbound.conversation_id, stored, request)
 
-    def _checked_for_risk(self, session: Session, inbound: Message) -> tuple[list[Message], bool]:
+    def _checked_for_risk(
+        self, session: Session, inbound: Message
+    ) -> tuple[list[Message], bool, float | None]:
         """The safeguarding check, before anything else (opt-out, rate limit, the
-        assistant). Returns the replies it stored and whether the message goes on.
+        assistant). Returns the replies it stored, whether the message goes on, and the
+        classifier's risk probability (for the assistant; None when not measured).
         A risk phrase: crisis contacts at once, an urgent escalation, and the message goes
         no further. The classifier only: a gentle check-in with the same contacts and the
         same escalation, then the message goes on to the assistant as usual."""
         if inbound.status != "received" or inbound.topic == CHECKED_IN:
-            return [], inbound.status == "received"
+            return [], inbound.status == "received", None
         conversation = inbound.conversation
-        finding = self._safeguard.check(inbound.text, conversation.council_id)
+        checked = self._safeguard.assess(inbound.text, conversation.council_id)
+        finding = checked.finding
         if finding is None:
-            return [], True
+            return [], True, checked.risk_probability
         sure = finding.found_by == "phrase"
         raise_escalation(session, conversation, "risk", urgent=True, category=finding.category)
         conversation.flagged_at = conversation.flagged_at or utcnow()
@@ -361,7 +365,7 @@ class MessageFlow:
         stored = self.send(
             session, conversation, [reply], "system", council_number=inbound.council_number
         )
-        return stored, not sure
+        return stored, not sure, checked.risk_probability
 
     def sent(self, conversation_id: str) -> None:
         """After messages from `send` are committed: deliver them now (from any thread)."""
@@ -478,20 +482,32 @@ class MessageFlow:
 
     def _request_for(self, message_id: int) -> _Request | None:
         with transaction(self._sessions) as session:
-            return self._request(session, session.get_one(Message, message_id))
+            inbound = session.get_one(Message, message_id)
+            checked = self._safeguard.assess(inbound.text, inbound.conversation.council_id)
+            return self._request(session, inbound, checked.risk_probability)
 
-    def _request(self, session: Session, inbound: Message) -> _Request | None:
+    def _request(
+        self, session: Session, inbound: Message, risk_probability: float | None
+    ) -> _Request | None:
         """What to ask the assistant, or None when an adviser holds the conversation (the
         assistant stays quiet and the message waits in the transcript for them)."""
         conversation = inbound.conversation
         if conversation.held_by is not None:
             inbound.status = "for_adviser"
             return None
+        metadata: dict[str, Any] = {
+            "channel": conversation.channel,
+            "council": conversation.council_id,
+        }
+        if risk_probability is not None:
+            # The assistant's risk intent stands down when this is very low
+            # (bot/components/risk_recall.py; docs/safeguarding.md has the figures).
+            metadata["risk_probability"] = round(risk_probability, 4)
         return _Request(
             conversation_id=conversation.id,
             channel=conversation.channel,
             text=inbound.text,
-            metadata={"channel": conversation.channel, "council": conversation.council_id},
+            metadata=metadata,
             earlier_waiting=_waiting_before(session, inbound, self._in_hand),
             retrying=inbound.status == "waiting",
             checked_in=inbound.topic == CHECKED_IN,

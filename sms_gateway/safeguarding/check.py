@@ -21,21 +21,34 @@ class RiskFinding:
     evidence: str  # the phrase pattern that matched, or the classifier's probability
 
 
+@dataclass(frozen=True)
+class RiskCheck:
+    finding: RiskFinding | None
+    # The classifier's probability that the message is about risk at all; None when a
+    # phrase decided, or there is no classifier. Sent to the assistant with the message:
+    # its own risk intent stands down when the classifier is sure the message is ordinary.
+    risk_probability: float | None = None
+
+
 class Safeguard:
     def __init__(self, screen: RiskScreen, classifier: RiskClassifier | None = None) -> None:
         self._screen = screen
         self._classifier = classifier
 
     def check(self, text: str, council_id: str | None = None) -> RiskFinding | None:
+        return self.assess(text, council_id).finding
+
+    def assess(self, text: str, council_id: str | None = None) -> RiskCheck:
         hits = self._screen.screen(text, council_id)
         if hits:
-            return RiskFinding(hits[0].category, "phrase", hits[0].pattern)
+            return RiskCheck(RiskFinding(hits[0].category, "phrase", hits[0].pattern))
         if text.startswith("/") or not self._classifier:
-            return None  # "/intent" payloads of option buttons are not words to classify
-        guess = self._classifier.guess(text)
+            return RiskCheck(None)  # "/intent" payloads of option buttons are not words
+        probability, guess = self._classifier.assess(text)
         if guess:
-            return RiskFinding(guess.category, "classifier", f"{guess.probability:.2f}")
-        return None
+            finding = RiskFinding(guess.category, "classifier", f"{guess.probability:.2f}")
+            return RiskCheck(finding, probability)
+        return RiskCheck(None, probability)
 
 
 def safeguard_for(councils: Iterable[Council]) -> Safeguard:

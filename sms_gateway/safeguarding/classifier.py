@@ -98,12 +98,17 @@ class RiskClassifier:
 
     def guess(self, text: str) -> RiskGuess | None:
         """The likeliest risk category when the message looks like risk; None otherwise."""
+        return self.assess(text)[1]
+
+    def assess(self, text: str) -> tuple[float, RiskGuess | None]:
+        """The probability that the message is about risk at all, and the guess if that
+        is over the threshold (one pass of the model for both)."""
         cats = self._nlp(self._prepare(text)).cats
         risk = 1.0 - cats[ORDINARY]
         if risk < THRESHOLD:
-            return None
+            return risk, None
         category = max((c for c in cats if c != ORDINARY), key=cats.__getitem__)
-        return RiskGuess(category, round(risk, 3))
+        return risk, RiskGuess(category, round(risk, 3))
 
     @classmethod
     def train(cls, messages: Sequence[tuple[str, str]], prepare: Prepare) -> RiskClassifier:

@@ -4,6 +4,7 @@ whatever else is true of the number (opted out, over the rate limit)."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 
@@ -17,6 +18,7 @@ from sms_gateway.config import Settings
 from sms_gateway.db import transaction
 from sms_gateway.models import Contact, Conversation, Escalation, Message, utcnow
 from sms_gateway.store import open_conversation, sms_contact
+from tests.fake_rasa import FakeRasa
 
 PHONE, COUNCIL_NUMBER = "+447700900555", "+447700900100"
 DOWN = "http://127.0.0.1:9"  # nothing listens: Rasa and Twilio are both unreachable
@@ -150,3 +152,37 @@ def test_risk_only_the_classifier_sees_gets_a_check_in_and_the_message_still_goe
     assert all(c in replies[0]["text"] for c in CONTACTS)
     [escalation] = escalations(client)
     assert escalation.urgent and escalation.category == "medical_emergency"
+
+
+@pytest.fixture
+def rasa() -> Iterator[FakeRasa]:
+    server = FakeRasa()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_assistant_is_told_how_likely_the_classifier_thinks_risk_is(
+    database_url: str, rasa: FakeRasa
+) -> None:
+    """Rasa's own risk intent stands down when the classifier is sure a message is ordinary
+    (bot/components/risk_recall.py), so each message goes with that probability: very low
+    for an everyday question, high for a message it checked in about, and none for an
+    option button's payload, which is not words."""
+    settings = Settings(database_url=database_url, rasa_url=rasa.url, twilio_api_base_url=DOWN)
+    with TestClient(create_app(settings)) as client:
+        for text in (
+            "can i bring my boyfriend to my pathway plan meeting",
+            "my mate is grey and cold and we cant get him to open his eyes",
+            "/kb_staying_put",
+        ):
+            web_message(client, "lancashire", text)
+    sent = {body["message"]: body["metadata"] for body in rasa.bodies}
+    assert sent["can i bring my boyfriend to my pathway plan meeting"]["risk_probability"] < 0.03
+    assert (
+        sent["my mate is grey and cold and we cant get him to open his eyes"]["risk_probability"]
+        >= 0.45
+    )
+    assert "risk_probability" not in sent["/kb_staying_put"]
+    assert {m["council"] for m in sent.values()} == {"lancashire"}
