@@ -27,6 +27,7 @@ import argparse
 import asyncio
 import itertools
 import os
+import re
 import secrets
 import tempfile
 import time
@@ -44,6 +45,8 @@ from devtools.supervisor import StartFailed, Supervisor
 from sms_gateway.config import Settings
 
 TRAINING_SECONDS = ROOT / "build" / "rasa-training-seconds"
+TRAINING_LOG = ROOT / "build" / "rasa-training.log"
+RESTORED = re.compile(r"Restored component '(\w+)' from cache")
 # Ordinary questions (no risk words, no request for a person), so every turn is an answer.
 QUESTIONS = (
     "what is staying put",
@@ -507,6 +510,16 @@ def _ratio(run: Run, against: Run) -> float:
     return run.throughput / against.throughput if against.throughput else float("nan")
 
 
+def restored_from_cache(log: Path = TRAINING_LOG) -> list[str]:
+    """The trained components (classifiers and policies) that the last `make` training took
+    from Rasa's cache rather than trained, from its log: a time with these is not a full
+    training's."""
+    if not log.exists():
+        return []
+    found = RESTORED.findall(log.read_text(errors="replace"))
+    return sorted({name for name in found if name.endswith(("Classifier", "Policy"))})
+
+
 async def main_async(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         var_dir = Path(tmp)
@@ -520,6 +533,9 @@ async def main_async(args: argparse.Namespace) -> int:
     print("\nTraining")
     if TRAINING_SECONDS.exists():
         print(f"  last `make` training of the Rasa model: {TRAINING_SECONDS.read_text().strip()} s")
+        restored = restored_from_cache()
+        if restored:
+            print(f"  (not a full training: {', '.join(restored)} restored from Rasa's cache)")
     else:
         print("  not recorded: the model was not trained by `make` on this checkout")
     print("\nTargets")

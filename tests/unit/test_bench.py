@@ -6,11 +6,19 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import aiohttp
 import psycopg
 
-from devtools.bench import Run, cpu_seconds, load, rss_mb, shared_server_cpu_seconds
+from devtools.bench import (
+    Run,
+    cpu_seconds,
+    load,
+    restored_from_cache,
+    rss_mb,
+    shared_server_cpu_seconds,
+)
 from tests.conftest import POSTGRES_URL
 from tests.own_loop import in_own_loop
 
@@ -74,3 +82,18 @@ def test_cpu_time_of_the_database_server_grows_with_its_work() -> None:
         connection.execute("select count(*) from generate_series(1, 5000000)")
         after = shared_server_cpu_seconds()  # while its backend process is still there
     assert after["postgres"] > before["postgres"]
+
+
+def test_a_training_that_took_models_from_rasas_cache_is_named_as_such(tmp_path: Path) -> None:
+    log = tmp_path / "rasa-training.log"
+    log.write_text(
+        "Restored component 'CountVectorsFeaturizer' from cache.\n"
+        "INFO rasa.engine.training.hooks - Restored component 'DIETClassifier' from cache.\n"
+        "INFO rasa.engine.training.hooks - Starting to train component 'TEDPolicy'.\n"
+    )
+    assert restored_from_cache(log) == ["DIETClassifier"]
+    log.write_text(
+        "INFO rasa.engine.training.hooks - Starting to train component 'DIETClassifier'.\n"
+    )
+    assert restored_from_cache(log) == []
+    assert restored_from_cache(tmp_path / "missing.log") == []
