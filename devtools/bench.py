@@ -9,9 +9,12 @@ Twilio; the figures are printed, and each target is marked met or missed.
    p50/p95/p99, throughput, and each process's CPU time per reply.
 2. SMS webhook acknowledgement latency while 10 web chats keep Rasa busy: texts arrive at a
    steady rate (Twilio posts each one as it comes, however quickly the last was answered),
-   and the webhook answers once the text is stored, so it must not depend on Rasa's speed.
-   At the SMS intake process (production's topology) and at the service's own webhook; 100
-   young people texting a few times each, and beside that every text from a new number.
+   and the webhook answers once the text is safe, so it must not depend on Rasa's speed.
+   At the SMS intake process (production's topology: it answers once the text is in its
+   spool file, and stores it in the database after; the most texts waiting in its spool and
+   how soon after the last acknowledgement all were stored are printed too) and at the
+   service's own webhook (it answers once the text is stored); 100 young people texting a
+   few times each, and beside that every text from a new number.
 3. Two Rasa processes sharing PostgreSQL and Redis against one (the scaling ratio), through
    the service and straight to Rasa; skipped, and said so, when PostgreSQL or Redis is not
    reachable.
@@ -368,6 +371,51 @@ def start(
     return supervisor, ports, extra
 
 
+@dataclass
+class SpoolWatch:
+    """The intake's spool during a run, read from its /ready: the most texts waiting at once,
+    and how long after the run's last acknowledgement the spool was empty again."""
+
+    most_waiting: int = 0
+    emptied_after: float | None = None  # seconds
+
+    def row(self) -> str:
+        emptied = (
+            f"{1000 * self.emptied_after:.0f} ms after the last acknowledgement"
+            if self.emptied_after is not None
+            else "not emptied within 60 s of the last acknowledgement"
+        )
+        return f"  {'':<28} spool: at most {self.most_waiting} waiting; all stored {emptied}"
+
+
+async def watched_spool(intake_url: str, measured: Awaitable[Run]) -> tuple[Run, SpoolWatch]:
+    watch = SpoolWatch()
+    async with _client(2, timeout=10) as client:
+
+        async def waiting() -> int:
+            async with client.get(f"{intake_url}/ready") as response:
+                return int((await response.json())["sms_spooled"])
+
+        async def sample() -> None:
+            while True:
+                watch.most_waiting = max(watch.most_waiting, await waiting())
+                await asyncio.sleep(0.2)  # light beside 10 texts a second
+
+        sampler = asyncio.create_task(sample())
+        try:
+            run = await measured
+        finally:
+            sampler.cancel()
+            await asyncio.gather(sampler, return_exceptions=True)
+        ended = time.perf_counter()
+        while time.perf_counter() - ended < 60:
+            if await waiting() == 0:
+                watch.emptied_after = time.perf_counter() - ended
+                break
+            await asyncio.sleep(0.01)
+    return run, watch
+
+
 async def single_rasa(args: argparse.Namespace, var_dir: Path) -> tuple[tuple[int, float], float]:
     """Sections 1, 2 and 4; returns the added p50 at 10 conversations (or the first level
     measured, when 10 is not among them) with that level, and the SMS p99."""
@@ -416,12 +464,19 @@ async def single_rasa(args: argparse.Namespace, var_dir: Path) -> tuple[tuple[in
         print(
             (await texts_at_a_rate(intake, QUIET_SMS_RATE, 40, "intake, quiet", senders=40)).row()
         )
-        sms = await sms_ack_under_load(service, intake, args.sms_rate, args.sms, "intake")
+        sms, spool = await watched_spool(
+            intake, sms_ack_under_load(service, intake, args.sms_rate, args.sms, "intake")
+        )
         print(sms.row())
-        first_contacts = await sms_ack_under_load(
-            service, intake, args.sms_rate, args.sms, "intake, new numbers", senders=args.sms
+        print(spool.row())
+        first_contacts, spool = await watched_spool(
+            intake,
+            sms_ack_under_load(
+                service, intake, args.sms_rate, args.sms, "intake, new numbers", senders=args.sms
+            ),
         )
         print(first_contacts.row())
+        print(spool.row())
         own = await sms_ack_under_load(service, service, args.sms_rate, args.sms, "service webhook")
         print(own.row())
         print("\n4. Resident memory after the load (one Rasa process)")

@@ -115,10 +115,17 @@ class Settings(BaseSettings):
     )
     sms_spool_path: str = Field(
         "var/sms-spool.sqlite3",
-        description="File where this process keeps texts that arrive while the database is "
-        "unreachable (Twilio is told they were taken); they are stored from it, in order, "
-        "once the database is back. One file per process, on a persistent disk; it holds "
-        "numbers and texts only until they are stored.",
+        description="File where this process keeps texts until they are in the database: "
+        "the service those that arrive while the database is unreachable, the SMS intake "
+        "every text (SMS_INTAKE_SPOOL_FIRST). One file per process, on a persistent disk; "
+        "it holds numbers and texts only until they are stored.",
+    )
+    sms_intake_spool_first: bool = Field(
+        True,
+        description="The SMS intake writes every text to its spool (synced to disk) and "
+        "answers Twilio, then stores it in the database a moment later, so that Twilio's "
+        "answer never waits for the database. false: it stores first and spools only while "
+        "the database is down, as the service does.",
     )
     sms_spool_retry_seconds: float = Field(
         1.0, gt=0, description="While texts wait in the spool, how often to try the database."

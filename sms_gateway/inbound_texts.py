@@ -1,7 +1,12 @@
-"""Taking an inbound text once Twilio's signature is checked: stored in the database, or,
-while the database is unreachable, kept in the process's spool (sms_gateway.spool) and
-stored from there once it is back. Either way Twilio is told the text was taken, and no
-text is lost however long the outage lasts.
+"""Taking an inbound text once Twilio's signature is checked: stored in the database, or
+kept in the process's spool (sms_gateway.spool) and stored from there by `drain`. Either
+way Twilio is told the text was taken only once it is safe, and no text is lost however
+long a database outage lasts.
+
+The service stores each text straight away and uses the spool only while the database is
+unreachable. The SMS intake spools every text first (spool_first): Twilio's answer then
+waits for one local write (about a millisecond) and never for the database, however busy
+the machine is, and the drainer stores the text a moment later.
 
 Order is kept: while any text waits in the spool, new ones go behind it, so a young
 person's texts are stored (and answered) in the order they were sent.
@@ -76,10 +81,12 @@ class InboundTexts:
     """Each inbound text into the database, or into the spool while it is down; `drain`
     (a background task of the process) stores spooled texts once it is back."""
 
-    def __init__(self, state: State, spool: SmsSpool) -> None:
+    def __init__(self, state: State, spool: SmsSpool, *, spool_first: bool = False) -> None:
         self._state = state
         self._spool = spool
+        self._spool_first = spool_first
         self._wake = Signal()
+        self._database_down = False  # as the drainer last found it, to log the change once
 
     @property
     def spool_path(self) -> Path:
@@ -90,9 +97,17 @@ class InboundTexts:
         """Texts waiting in the spool for the database."""
         return len(self._spool)
 
+    @property
+    def set_aside(self) -> int:
+        """Spooled texts the database kept refusing (not for being down)."""
+        return self._spool.set_aside
+
     async def take(self, text: ReceivedText) -> None:
-        """Raises a DATABASE_DOWN error only if the spool cannot be written either
-        (then nothing was kept, and Twilio must try again)."""
+        """Raises only if the text could be neither spooled nor stored (then nothing was
+        kept, and Twilio must try again)."""
+        if self._spool_first:
+            await self._spool_first_or_store(text)
+            return
         if self.spooled:
             # Earlier texts are still in the spool: this one goes behind them.
             await self._keep(text)
@@ -103,6 +118,16 @@ class InboundTexts:
             await self._keep(text, error)
             return
         self._taken(stored)
+
+    async def _spool_first_or_store(self, text: ReceivedText) -> None:
+        try:
+            await run_in_threadpool(self._spool.keep, text)
+        except (sqlite3.Error, OSError) as spool_error:
+            # The disk is full or the file is broken: store it directly rather than refuse.
+            logger.error("could not keep a text in the spool: %s", type(spool_error).__name__)
+            self._taken(await run_in_threadpool(store_text, self._state, text))
+            return
+        self._wake.set()
 
     async def _keep(self, text: ReceivedText, error: Exception | None = None) -> None:
         try:
@@ -155,14 +180,34 @@ class InboundTexts:
     async def store_spooled(self) -> bool:
         """Store spooled texts in order until none is left (True) or the database is down
         (False). A text is removed from the spool only once stored; stored twice (a crash
-        in between), its MessageSid keeps it once."""
+        in between), its MessageSid keeps it once. A text refused for another reason is
+        tried again at the next round, and set aside after spool.MAX_ATTEMPTS tries so that
+        the texts behind it are stored."""
         while (spooled := await run_in_threadpool(self._spool.oldest)) is not None:
             try:
                 stored = await run_in_threadpool(store_text, self._state, spooled.text)
-            except DATABASE_DOWN:
+            except DATABASE_DOWN as error:
+                if not self._database_down:
+                    self._database_down = True
+                    logger.warning(
+                        "database unavailable (%s): %d texts wait in the spool",
+                        type(error).__name__,
+                        self.spooled,
+                    )
                 return False
+            except Exception as error:
+                if await run_in_threadpool(self._spool.failed, spooled.seq):
+                    logger.error(
+                        "a spooled text could not be stored (%s): set aside until the next"
+                        " start (%d set aside)",
+                        type(error).__name__,
+                        self.set_aside,
+                    )
+                    continue
+                raise
             await run_in_threadpool(self._spool.remove, spooled.seq)
             self._taken(stored)
-            if not self.spooled:
+            if not self.spooled and (self._database_down or not self._spool_first):
+                self._database_down = False
                 logger.warning("every spooled text is now in the database")
         return True

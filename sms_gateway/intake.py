@@ -1,13 +1,18 @@
 """`python -m sms_gateway.intake`: the SMS intake process, for councils that run one.
 
 It serves Twilio's two webhooks (inbound texts and delivery reports) and nothing else: it
-checks the signature, stores the text once, handles STOP/START/HELP, and acknowledges. The
-service takes each stored text up from the database within SMS_INTAKE_POLL_SECONDS and
-answers it. Twilio's acknowledgement then never waits behind the service's other work
-(answering, web chat, the console): the intake has its own process, event loop and
-database connections, as a channel receiver does in RapidPro's courier. While the service
+checks the signature, writes the text to its spool file (synced to disk) and acknowledges;
+its drainer then stores the text once in the database, handling STOP/START/HELP there
+(SMS_INTAKE_SPOOL_FIRST=false stores before acknowledging instead). The service takes each
+stored text up from the database within SMS_INTAKE_POLL_SECONDS and answers it.
+
+Twilio's acknowledgement never waits behind the service's other work (answering, web chat,
+the console): the intake has its own process, event loop and database connections, as a
+channel receiver does in RapidPro's courier; and, spooling first, it does not wait for the
+database either, which on a busy or slow machine takes several times longer than the
+spool's one local write. While the service
 restarts, texts are still acknowledged and kept; they are answered when it is back. While
-the database is down, texts are kept in the intake's spool (SMS_SPOOL_PATH) and stored
+the database is down, texts wait in the intake's spool (SMS_SPOOL_PATH) and are stored
 from there, in order, once it is back.
 
 Without it, the service serves the same webhooks itself (the default, and `make run`).
@@ -89,7 +94,11 @@ def create_intake_app(settings: Settings | None = None) -> FastAPI:
                 wake_outbox=lambda: None,
             )
         )
-        app.state.texts = InboundTexts(app.state, SmsSpool(Path(settings.sms_spool_path)))
+        app.state.texts = InboundTexts(
+            app.state,
+            SmsSpool(Path(settings.sms_spool_path)),
+            spool_first=settings.sms_intake_spool_first,
+        )
         freeze_startup_objects()
         drain = asyncio.create_task(
             app.state.texts.drain(settings.sms_spool_retry_seconds), name="spool"

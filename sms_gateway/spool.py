@@ -1,11 +1,17 @@
-"""Texts kept on local disk while the database is unreachable, in the order they came.
+"""Texts kept on local disk until they are in the database, in the order they came.
 
 Twilio gives a webhook 15 seconds at most, retries included; a PostgreSQL restart or
 fail-over can take longer. Rather than refuse a text and leave it in Twilio's error log,
 the process that took it writes it here (one small SQLite file, synced to disk before
 Twilio is answered) and stores it in the database once that is back, as RapidPro's courier
-spools to disk. Give each process a file of its own: it counts what the file holds when it
-last wrote to it, so the ordinary path (database up, nothing spooled) never touches it.
+spools to disk. The SMS intake writes every text here first (SMS_INTAKE_SPOOL_FIRST), so
+that Twilio's answer waits for one local write, never for the database. Give each process
+a file of its own: it counts what the file holds when it last wrote to it, so the service's
+ordinary path (database up, nothing spooled) never touches it.
+
+A text that the database refuses for a reason other than being down (a bug, say) is tried
+MAX_ATTEMPTS times and then set aside, so that it does not hold up every text behind it;
+set-aside texts stay in the file and are tried again when the process next starts.
 
 The file holds phone numbers and message text until they are in the database: it is
 created readable by its owner only, and each text is deleted from it once stored.
@@ -30,9 +36,17 @@ CREATE TABLE IF NOT EXISTS texts (
     council_number TEXT NOT NULL,
     body TEXT NOT NULL,
     opt_out_type TEXT,
-    received_at TEXT NOT NULL
+    received_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    set_aside INTEGER NOT NULL DEFAULT 0
 )
 """
+# Files written before texts could be set aside lack the last two columns.
+_ADDED_COLUMNS = {
+    "attempts": "ALTER TABLE texts ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0",
+    "set_aside": "ALTER TABLE texts ADD COLUMN set_aside INTEGER NOT NULL DEFAULT 0",
+}
+MAX_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -62,15 +76,27 @@ class SmsSpool:
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         with self._connection() as connection:
             connection.execute(_SCHEMA)
-            self._count = _count(connection)
+            columns = {row[1] for row in connection.execute("PRAGMA table_info(texts)")}
+            for column, statement in _ADDED_COLUMNS.items():
+                if column not in columns:
+                    connection.execute(statement)
+            # A new start (perhaps with the fix deployed) tries set-aside texts again.
+            connection.execute("UPDATE texts SET attempts = 0, set_aside = 0")
+            self._count, self._set_aside = _counts(connection)
 
     @property
     def path(self) -> Path:
         return self._path
 
     def __len__(self) -> int:
-        """Texts waiting here, as of this process's last write to the file."""
+        """Texts waiting here to be stored (not those set aside), as of this process's last
+        write to the file."""
         return self._count
+
+    @property
+    def set_aside(self) -> int:
+        """Texts the database refused MAX_ATTEMPTS times, kept until the next start."""
+        return self._set_aside
 
     @contextlib.contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
@@ -98,13 +124,13 @@ class SmsSpool:
                     text.received_at.isoformat(),
                 ),
             )
-            self._count = _count(connection)
+            self._count, self._set_aside = _counts(connection)
 
     def oldest(self) -> SpooledText | None:
         with self._connection() as connection:
             row = connection.execute(
                 "SELECT seq, message_sid, sender, council_number, body, opt_out_type,"
-                " received_at FROM texts ORDER BY seq LIMIT 1"
+                " received_at FROM texts WHERE set_aside = 0 ORDER BY seq LIMIT 1"
             ).fetchone()
         if row is None:
             return None
@@ -118,8 +144,24 @@ class SmsSpool:
         """Once the text is in the database."""
         with self._lock, self._connection() as connection:
             connection.execute("DELETE FROM texts WHERE seq = ?", (seq,))
-            self._count = _count(connection)
+            self._count, self._set_aside = _counts(connection)
+
+    def failed(self, seq: int) -> bool:
+        """Count a failed try to store a text; True if that set it aside."""
+        with self._lock, self._connection() as connection:
+            connection.execute(
+                "UPDATE texts SET attempts = attempts + 1,"
+                " set_aside = (attempts + 1 >= ?) WHERE seq = ?",
+                (MAX_ATTEMPTS, seq),
+            )
+            row = connection.execute("SELECT set_aside FROM texts WHERE seq = ?", (seq,)).fetchone()
+            self._count, self._set_aside = _counts(connection)
+        return bool(row and row[0])
 
 
-def _count(connection: sqlite3.Connection) -> int:
-    return int(connection.execute("SELECT count(*) FROM texts").fetchone()[0])
+def _counts(connection: sqlite3.Connection) -> tuple[int, int]:
+    """(waiting, set aside)."""
+    waiting, set_aside = connection.execute(
+        "SELECT count(*) - coalesce(sum(set_aside), 0), coalesce(sum(set_aside), 0) FROM texts"
+    ).fetchone()
+    return int(waiting), int(set_aside)

@@ -47,7 +47,8 @@ async def ready(request: Request, response: Response) -> dict[str, object]:
         checks["action_server"] = await _answers(state.settings.action_server_url + "/health")
     if not checks["database"]:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    verdict = "ok" if all(checks.values()) and all(servers) else "degraded"
+    healthy = all(checks.values()) and all(servers) and not state.texts.set_aside
+    verdict = "ok" if healthy else "degraded"
     return {
         "status": verdict if checks["database"] else "unavailable",
         "checks": checks,
@@ -56,6 +57,8 @@ async def ready(request: Request, response: Response) -> dict[str, object]:
         "backlog": backlog,
         # Texts taken while the database was down, waiting to be stored from the spool.
         "sms_spooled": state.texts.spooled,
+        # Spooled texts the database kept refusing; tried again when the process restarts.
+        "sms_set_aside": state.texts.set_aside,
     }
 
 
@@ -103,9 +106,12 @@ def intake_ready(request: Request, response: Response) -> dict[str, object]:
     spool = os.access(texts.spool_path, os.W_OK)
     if not (database or spool):
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    verdict = "ok" if database and spool else "degraded" if database or spool else "unavailable"
+        verdict = "unavailable"
+    else:
+        verdict = "ok" if database and spool and not texts.set_aside else "degraded"
     return {
         "status": verdict,
         "checks": {"database": database, "spool": spool},
         "sms_spooled": texts.spooled,
+        "sms_set_aside": texts.set_aside,
     }

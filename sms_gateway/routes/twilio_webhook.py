@@ -54,7 +54,8 @@ def _twiml() -> Response:
 async def inbound_sms(request: Request) -> Response:
     params = await signed_form(request)
     sid, sender, council_number = params.get("MessageSid"), params.get("From"), params.get("To")
-    body = params.get("Body", "")
+    # PostgreSQL cannot hold a NUL character in text; nobody means one.
+    body = params.get("Body", "").replace("\x00", "")
     if not (sid and sender and council_number):
         return Response("malformed Twilio request", status.HTTP_400_BAD_REQUEST)
     if len(body) > MAX_BODY_CHARS:

@@ -1,24 +1,29 @@
-"""The SMS intake process's app, in process, on SQLite and PostgreSQL: it stores each text
-once and acknowledges, handles keywords itself, and leaves the rest for the service, which
-takes each stored text up from the database and answers it exactly once."""
+"""The SMS intake process's app, in process, on SQLite and PostgreSQL: it spools each text
+and acknowledges, stores it once, handles keywords itself, and leaves the rest for the
+service, which takes each stored text up from the database and answers it exactly once."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from sqlalchemy import text as sql_text
 
 from devtools.send_sms import inbound_params, signed_webhook
 from sms_gateway import migrate
 from sms_gateway.assistant import BotReply
 from sms_gateway.config import Settings
 from sms_gateway.db import make_engine, make_session_factory, transaction
+from sms_gateway.inbound_texts import store_text
 from sms_gateway.intake import create_intake_app
 from sms_gateway.models import Contact, Message
 from sms_gateway.store import create_web_session, record_inbound_once
@@ -76,6 +81,15 @@ def inbound(sessions) -> list[tuple[str, str]]:
     return [(text, status) for text, status in rows]
 
 
+def stored(sessions, count: int, within: float = 15) -> list[tuple[str, str]]:
+    """The inbound texts once `count` are in the database: the intake answers Twilio when a
+    text is in its spool, and its drainer stores it a moment later."""
+    deadline = time.monotonic() + within
+    while len(texts := inbound(sessions)) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return texts
+
+
 def test_the_intake_stores_each_text_once_and_refuses_forgeries(intake, sessions) -> None:
     first = send(intake, "+447700900601", "what is staying put", sid="SM" + "a" * 32)
     retry = send(intake, "+447700900601", "what is staying put", sid="SM" + "a" * 32)
@@ -83,11 +97,14 @@ def test_the_intake_stores_each_text_once_and_refuses_forgeries(intake, sessions
     assert "<Response></Response>" in first.text
     forged = intake.post("/twilio/sms", data={"From": "+447700900601", "Body": "hi"})
     assert forged.status_code == 403
+    assert stored(sessions, 1) == [("what is staying put", "received")]
+    time.sleep(0.3)  # the retry had every chance to be stored as well
     assert inbound(sessions) == [("what is staying put", "received")]
     assert intake.get("/ready").json() == {
         "status": "ok",
         "checks": {"database": True, "spool": True},
         "sms_spooled": 0,
+        "sms_set_aside": 0,
     }
 
 
@@ -105,14 +122,13 @@ def test_with_the_database_down_the_intake_keeps_texts_and_stays_ready(intake, s
         "status": "degraded",
         "checks": {"database": False, "spool": True},
         "sms_spooled": 2,
+        "sms_set_aside": 0,
     }
     down.dispose()
 
     intake.app.state.sessions = working
-    deadline = time.monotonic() + 15
-    while len(inbound(sessions)) < 2 and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert inbound(sessions) == [("what is staying put", "received"), ("STOP", "keyword")]
+    expected = [("what is staying put", "received"), ("STOP", "keyword")]
+    assert stored(sessions, 2) == expected
     with sessions() as session:
         assert session.scalars(select(Contact)).one().opted_out
     assert intake.get("/ready").json()["sms_spooled"] == 0
@@ -135,7 +151,7 @@ def test_the_intake_waits_for_the_services_migrations_before_it_takes_texts(
 def test_the_intake_handles_keywords_itself(intake, sessions) -> None:
     assert send(intake, "+447700900602", "HELP").status_code == 200
     assert send(intake, "+447700900602", "stop").status_code == 200
-    assert inbound(sessions) == [("HELP", "keyword"), ("stop", "keyword")]
+    assert stored(sessions, 2) == [("HELP", "keyword"), ("stop", "keyword")]
     with sessions() as session:
         assert session.scalars(select(Contact)).one().opted_out
         queued = session.scalars(
@@ -152,6 +168,7 @@ def test_the_service_answers_what_the_intake_stored_once_and_in_order(intake, se
         ("+447700900604", "second"),
     ]:
         assert send(intake, phone, body).status_code == 200
+    assert len(stored(sessions, 4)) == 4
     assistant = Answers()
     flow = flow_for(sessions, assistant)  # type: ignore[arg-type]
 
@@ -191,6 +208,7 @@ class Broken(Answers):
 
 def test_a_text_whose_job_fails_is_not_retried_at_every_look(intake, sessions) -> None:
     assert send(intake, "+447700900605", "what is staying put").status_code == 200
+    assert len(stored(sessions, 1)) == 1
     assistant = Broken()
     flow = flow_for(sessions, assistant)  # type: ignore[arg-type]
 
@@ -216,6 +234,7 @@ def test_the_poll_for_stored_texts_leaves_web_chat_messages_to_their_request(
         web_session, _ = create_web_session(session, "lancashire")
         record_inbound_once(session, web_session.conversation, "hello", "c1d2e3f4a5b6")
     assert send(intake, "+447700900606", "what is staying put").status_code == 200
+    assert len(stored(sessions, 2)) == 2
     flow = flow_for(sessions, Answers())  # type: ignore[arg-type]
     try:
         pending = flow.pending_sms()
@@ -224,3 +243,78 @@ def test_the_poll_for_stored_texts_leaves_web_chat_messages_to_their_request(
     with sessions() as session:
         texts = [session.get_one(Message, message_id).text for message_id, _ in pending]
     assert texts == ["what is staying put"]
+
+
+@contextmanager
+def writes_blocked(database_url: str, sessions) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Another transaction holds the database (a long migration, a lock pile-up): nothing
+    can be stored until it ends."""
+    if database_url.startswith("sqlite"):
+        holder = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")
+        try:
+            yield
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        return
+    with sessions() as session:
+        session.execute(sql_text("LOCK TABLE messages IN ACCESS EXCLUSIVE MODE"))
+        yield
+        session.rollback()
+
+
+def test_twilio_is_answered_while_the_database_is_held_up_and_the_text_stored_after(
+    database_url: str, intake, sessions
+) -> None:
+    """The acknowledgement waits for the intake's own spool file, never for the database."""
+    answered: list[int] = []
+    with writes_blocked(database_url, sessions):
+        sending = threading.Thread(
+            target=lambda: answered.append(
+                send(intake, "+447700900608", "what is staying put").status_code
+            )
+        )
+        sending.start()
+        sending.join(timeout=10)
+        assert answered == [200]
+        assert intake.get("/ready").json()["sms_spooled"] == 1
+    assert stored(sessions, 1) == [("what is staying put", "received")]
+    assert intake.get("/ready").json()["sms_spooled"] == 0
+
+
+def test_a_text_the_database_keeps_refusing_is_set_aside_not_in_the_way(
+    database_url: str, sessions, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A text that cannot be stored for a reason other than the database being down (a
+    bug) must not hold up every text behind it: it is tried a few times, then set aside in
+    the spool (reported by /ready) until the intake next starts."""
+
+    def store_unless_broken(state, text):  # type: ignore[no-untyped-def]
+        if text.body == "a text that hits a bug":
+            raise ValueError("a bug")
+        return store_text(state, text)
+
+    monkeypatch.setattr("sms_gateway.inbound_texts.store_text", store_unless_broken)
+    settings = Settings(
+        database_url=database_url, public_base_url=PUBLIC, sms_spool_retry_seconds=0.1
+    )
+    with (
+        caplog.at_level(logging.INFO),
+        TestClient(create_intake_app(settings), base_url="http://10.0.0.5:8001") as intake,
+    ):
+        assert send(intake, "+447700900609", "a text that hits a bug").status_code == 200
+        assert send(intake, "+447700900610", "what is staying put").status_code == 200
+        assert stored(sessions, 1) == [("what is staying put", "received")]
+        ready = intake.get("/ready").json()
+    assert ready["status"] == "degraded"
+    assert (ready["sms_spooled"], ready["sms_set_aside"]) == (0, 1)
+    assert "set aside until the next start (1 set aside)" in caplog.text
+    assert "+447700900609" not in caplog.text and "hits a bug" not in caplog.text
+
+    # Restarted with the bug fixed, the intake stores the text it had set aside.
+    monkeypatch.setattr("sms_gateway.inbound_texts.store_text", store_text)
+    with TestClient(create_intake_app(settings), base_url="http://10.0.0.5:8001") as intake:
+        texts = stored(sessions, 2)
+        assert intake.get("/ready").json()["sms_set_aside"] == 0
+    assert texts == [("what is staying put", "received"), ("a text that hits a bug", "received")]

@@ -120,6 +120,18 @@ def test_the_transcript_shows_the_young_persons_messages_and_the_replies_in_orde
     assert chat.transcript(after=messages[0]["id"])["messages"] == messages[1:]
 
 
+def test_a_nul_character_is_dropped_and_a_message_of_nothing_else_refused(
+    client: TestClient,
+) -> None:
+    chat = Chat(client)
+    chat.say("what is\x00 staying put")
+    assert chat.transcript()["messages"][0]["text"] == "what is staying put"
+    only_nul = client.post(
+        f"/api/chat/sessions/{chat.id}/messages", json={"text": "\x00"}, headers=chat.auth
+    )
+    assert only_nul.status_code == 422
+
+
 def test_a_message_sent_again_with_its_id_is_stored_and_answered_once(client: TestClient):
     """The widget retries after a timeout or a 503 with the same client_message_id: the
     retry gets the first try's message and replies, and nothing is stored twice."""

@@ -1,5 +1,5 @@
 """The benchmark's arithmetic: quantiles by nearest rank, throughput, and memory read from
-/proc for a whole process group, and its CPU time."""
+/proc for a whole process group, and its CPU time; the watch on the intake's spool."""
 
 from __future__ import annotations
 
@@ -10,14 +10,17 @@ from pathlib import Path
 
 import aiohttp
 import psycopg
+from aiohttp import web
 
 from devtools.bench import (
     Run,
+    SpoolWatch,
     cpu_seconds,
     load,
     restored_from_cache,
     rss_mb,
     shared_server_cpu_seconds,
+    watched_spool,
 )
 from tests.conftest import POSTGRES_URL
 from tests.own_loop import in_own_loop
@@ -97,3 +100,37 @@ def test_a_training_that_took_models_from_rasas_cache_is_named_as_such(tmp_path:
     )
     assert restored_from_cache(log) == []
     assert restored_from_cache(tmp_path / "missing.log") == []
+
+
+def test_the_spool_watch_reports_the_most_waiting_and_when_the_spool_emptied() -> None:
+    """Against a stand-in intake whose /ready reports 3 texts waiting during the run and for
+    0.3 s after it."""
+    waiting = {"now": 0}
+
+    async def ready(_: web.Request) -> web.Response:
+        return web.json_response({"sms_spooled": waiting["now"]})
+
+    async def measured() -> Run:
+        waiting["now"] = 3
+        await asyncio.sleep(0.5)  # long enough for the watch to sample it
+        asyncio.get_running_loop().call_later(0.3, waiting.update, {"now": 0})
+        return Run("texts", 1)
+
+    async def scenario() -> SpoolWatch:
+        app = web.Application()
+        app.router.add_get("/ready", ready)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        try:
+            _, watch = await watched_spool(f"http://127.0.0.1:{port}", measured())
+        finally:
+            await runner.cleanup()
+        return watch
+
+    watch = in_own_loop(scenario())
+    assert watch.most_waiting == 3
+    assert watch.emptied_after is not None and 0.25 <= watch.emptied_after < 2
+    assert "at most 3 waiting" in watch.row()
