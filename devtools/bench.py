@@ -37,6 +37,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from uuid import uuid4
 
 import aiohttp
 from sqlalchemy import make_url
@@ -162,9 +163,10 @@ def web_chat(service_url: str) -> Worker:
         headers = {"Authorization": f"Bearer {body['token']}"}
 
         async def send(turn: int) -> bool:
-            async with client.post(
-                url, json={"text": QUESTIONS[turn % len(QUESTIONS)]}, headers=headers
-            ) as response:
+            # With a client message id, as the widget sends every message (it makes sending
+            # again after a timeout safe): the service stores it once per id.
+            message = {"text": QUESTIONS[turn % len(QUESTIONS)], "client_message_id": str(uuid4())}
+            async with client.post(url, json=message, headers=headers) as response:
                 answer = await response.json() if response.status == 200 else {}
             replies = answer.get("replies", [])
             return bool(replies) and all(r.get("topic") != "holding" for r in replies)

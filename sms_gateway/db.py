@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 # The database is unreachable (restarting, failing over) or its connections are used up.
 DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeout)
+# A pooled connection idle longer than this is checked before use (see _ping_when_idle).
+PING_AFTER_IDLE_SECONDS = 1.0
 
 
 def ensure_sqlite_folder(database_url: str) -> None:
@@ -39,7 +43,33 @@ def make_engine(database_url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url)
+    _ping_when_idle(engine, PING_AFTER_IDLE_SECONDS)
+    return engine
+
+
+def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """SQLAlchemy's pool_pre_ping, for connections that sat idle in the pool: a connection
+    whose server restarted meanwhile is replaced before use, rather than failing the
+    request that takes it. One that was in use a moment ago is not pinged: that round trip
+    (twice per message) cost more than a tenth of the service's database time, and a
+    connection broken while in use fails its work whether pinged or not (the pool then
+    replaces every connection; the work is retried or taken up later)."""
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection: Any, record: Any) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _taken(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned_at = record.info.get("returned_at")
+        if returned_at is None or time.monotonic() - returned_at < idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            # The pool drops this connection and tries another (or a new one).
+            raise DisconnectionError(type(error).__name__) from error
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -551,8 +551,11 @@ class MessageFlow:
                 first_of_outage = not request.earlier_waiting or request.channel == "web"
                 if not request.retrying and first_of_outage:
                     replies = [HOLDING_REPLY]
+            # Core, not ORM-enabled: nothing is loaded in this session to keep in step.
             session.execute(
-                update(Message).where(Message.id == message_id).values(status=status, **found)
+                update(Message.__table__)
+                .where(Message.__table__.c.id == message_id)
+                .values(status=status, **found)
             )
             logger.info(
                 "message %s %s with %d reply(s)",

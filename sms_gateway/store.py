@@ -1,16 +1,26 @@
-"""Reading and writing conversations and messages. Synchronous SQLAlchemy, short transactions."""
+"""Reading and writing conversations and messages. Synchronous SQLAlchemy, short transactions.
+
+Every message in and out is written with one Core INSERT (and its conversation's last
+message time with one UPDATE), then held by the session as if it had been loaded: the ORM's
+unit of work cost several times the CPU of the statements themselves, and every message
+passes here. Changes made to a message later in the same transaction (a status set by the
+checks) are flushed by the ORM as usual.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import secrets
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Insert, bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from sms_gateway.assistant import BotReply
@@ -55,8 +65,8 @@ def open_conversation(session: Session, contact: Contact, council_id: str) -> Co
 
 
 def _inbound(conversation: Conversation, text: str, **fields: str) -> Message:
-    # By id, not relationship: a relationship would add the row to the session at once, before
-    # record_inbound_sms's savepoint, outside the part that is rolled back on a duplicate.
+    # By id, not relationship: a relationship would add the object to the session at once,
+    # before it is inserted.
     return Message(
         conversation_id=conversation.id,
         direction="in",
@@ -88,20 +98,16 @@ def record_inbound_sms(
     message = _inbound(conversation, text, external_id=message_sid, council_number=council_number)
     if received_at is not None:
         message.created_at = received_at
-    try:
-        with session.begin_nested():
-            session.add(message)
-    except IntegrityError:
+    if not _insert(session, message, once=True):
         return None
-    conversation.last_message_at = utcnow()
+    _touch(session, conversation.id)
     return _attached(message, conversation)
 
 
 def record_inbound(session: Session, conversation: Conversation, text: str) -> Message:
     message = _inbound(conversation, text)
-    session.add(message)
-    conversation.last_message_at = utcnow()
-    session.flush()
+    _insert(session, message)
+    _touch(session, conversation.id)
     return _attached(message, conversation)
 
 
@@ -116,15 +122,12 @@ def record_inbound_once(
     same client-made id: stored once. Returns the message and whether it is new."""
     external_id = f"web-{client_id}"
     message = _inbound(conversation, text, external_id=external_id)
-    try:
-        with session.begin_nested():
-            session.add(message)
-    except IntegrityError:
+    if not _insert(session, message, once=True):
         earlier = session.scalars(select(Message).where(Message.external_id == external_id)).one()
         if earlier.conversation_id != conversation.id:
             raise SentElsewhere from None
         return earlier, False
-    conversation.last_message_at = utcnow()
+    _touch(session, conversation.id)
     return _attached(message, conversation), True
 
 
@@ -204,18 +207,78 @@ def _outbound(
 
 
 def _added(session: Session, conversation_id: str, messages: list[Message]) -> list[Message]:
-    """Messages stored, and their conversation's last message time with them. By id, so
-    storing the assistant's answer needs no conversation loaded first; the UPDATE also sets
-    the time on a loaded conversation object (SQLAlchemy's synchronize_session), so what
-    the caller holds stays true."""
-    session.add_all(messages)
-    session.execute(
-        update(Conversation)
-        .where(Conversation.id == conversation_id)
-        .values(last_message_at=utcnow())
-    )
-    session.flush()
+    """Messages stored, and their conversation's last message time with them."""
+    for message in messages:
+        _insert(session, message)
+    _touch(session, conversation_id)
     return messages
+
+
+_MESSAGES = Message.__table__
+_CONVERSATIONS = Conversation.__table__
+_INSERT_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
+_TOUCH_CONVERSATION = (
+    update(_CONVERSATIONS)
+    .where(_CONVERSATIONS.c.id == bindparam("conversation"))
+    .values(last_message_at=bindparam("at"))
+)
+
+
+@functools.cache
+def _insert_once(dialect: str) -> Insert:
+    """An INSERT that stores nothing (and returns no id) when the external id (a MessageSid,
+    or a web message's client id) is there already: the database decides, in one statement,
+    with no savepoint to roll back to."""
+    construct = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    return (
+        construct(_MESSAGES)
+        .on_conflict_do_nothing(index_elements=[_MESSAGES.c.external_id])
+        .returning(_MESSAGES.c.id)
+    )
+
+
+def _insert(session: Session, message: Message, once: bool = False) -> bool:
+    """INSERT one new message (with `once`, unless its external id is stored already) and
+    hold it in the session as a loaded object with every column set, so reading it costs
+    no query and changing it is an UPDATE at the next flush. False if it was not stored."""
+    row = _with_defaults(message)
+    statement = _insert_once(session.get_bind().dialect.name) if once else _INSERT_MESSAGE
+    message_id = session.execute(statement, row).scalar()
+    if message_id is None:
+        return False
+    message.id = message_id
+    for column in _MESSAGES.columns:
+        if column.key != "id":
+            setattr(message, column.key, row.get(column.key))
+    make_transient_to_detached(message)
+    session.add(message)
+    return True
+
+
+def _with_defaults(message: Message) -> dict[str, Any]:
+    """The new message's columns as given, with the model's defaults for those not given
+    (the ORM would fill them in the same way). Columns left None are not sent, so they are
+    NULL in the database (not JSON null)."""
+    given = message.__dict__
+    row: dict[str, Any] = {}
+    for column in _MESSAGES.columns:
+        value = given.get(column.key)
+        if value is None and column.default is not None and column.key != "id":
+            default = column.default
+            value = default.arg(None) if default.is_callable else default.arg  # type: ignore[attr-defined, operator]
+        if value is not None:
+            row[column.key] = value
+    return row
+
+
+def _touch(session: Session, conversation_id: str) -> None:
+    """The conversation's last message time, by id; a conversation object the session holds
+    is given the same time, so what the caller holds stays true."""
+    now = utcnow()
+    session.execute(_TOUCH_CONVERSATION, {"conversation": conversation_id, "at": now})
+    held = session.identity_map.get(session.identity_key(Conversation, conversation_id))
+    if held is not None:
+        set_committed_value(held, "last_message_at", now)
 
 
 def replies_to(session: Session, inbound: Message) -> list[Message]:
