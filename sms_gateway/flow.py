@@ -534,12 +534,12 @@ class MessageFlow:
         delivered (the chat's request or live stream shows them). Written by id, with
         what `_prepare` found: nothing needs loading first."""
         with transaction(self._sessions) as session:
-            found: dict[str, Any] = {}
+            found: dict[str, Any] = {}  # what the assistant understood, when it says
             if replies:
                 status = "answered"
                 understood = next((r.understood for r in replies if r.understood), None)
                 if understood:
-                    found = {"intent": understood.intent, "confidence": understood.confidence}
+                    found = {"heard": understood.intent, "sure": understood.confidence}
                 if request.checked_in:
                     # The check-in gave the crisis contacts; the assistant's own crisis
                     # reply (its risk intent) would repeat them. Its escalation joins ours.
@@ -551,12 +551,8 @@ class MessageFlow:
                 first_of_outage = not request.earlier_waiting or request.channel == "web"
                 if not request.retrying and first_of_outage:
                     replies = [HOLDING_REPLY]
-            # Core, not ORM-enabled: nothing is loaded in this session to keep in step.
-            session.execute(
-                update(Message.__table__)
-                .where(Message.__table__.c.id == message_id)
-                .values(status=status, **found)
-            )
+            statement = _SET_UNDERSTOOD if found else _SET_STATUS
+            session.execute(statement, {"message": message_id, "to": status, **found})
             logger.info(
                 "message %s %s with %d reply(s)",
                 message_id,
@@ -745,6 +741,15 @@ def _counts_in_windows(windows: int) -> Select[Any]:
         )
     )
 
+
+# Built once, Core rather than ORM-enabled (nothing is loaded in the session that stores the
+# answer, so there is nothing to keep in step): they run for every message.
+_SET_STATUS = (
+    update(Message.__table__)
+    .where(Message.__table__.c.id == bindparam("message"))
+    .values(status=bindparam("to"))
+)
+_SET_UNDERSTOOD = _SET_STATUS.values(intent=bindparam("heard"), confidence=bindparam("sure"))
 
 _EARLIER_UNANSWERED = select(Message.id, Message.status).where(
     Message.conversation_id == bindparam("conversation_id"),

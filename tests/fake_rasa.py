@@ -12,8 +12,10 @@ from typing import Any
 
 
 class FakeRasa(ThreadingHTTPServer):
-    def __init__(self, status: int = 200, seconds_per_answer: float = 0.0) -> None:
+    def __init__(self, status: int = 200, seconds_per_answer: float = 0.0, **custom: Any) -> None:
         self.status = status
+        # More of a custom payload for every answer (topic, sources, understood, ...).
+        self.custom = custom
         self.asked: list[str] = []
         self.bodies: list[dict[str, Any]] = []  # every request body, in order
         self.seconds_per_answer = seconds_per_answer
@@ -42,7 +44,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.asked.append(body["message"])
         self.server.bodies.append(body)
         self.server.counted(-1)
-        payload = json.dumps([{"custom": {"text": f"answer from {self.server.url}"}}]).encode()
+        custom = {"text": f"answer from {self.server.url}", **self.server.custom}
+        payload = json.dumps([{"custom": custom}]).encode()
         self.send_response(self.server.status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
