@@ -566,11 +566,19 @@ class MessageFlow:
             )
             if not replies:
                 return []
+            # The message they answer set the conversation's last message time (_added).
             if request.channel == "sms":
-                return self.queue_sms(
-                    session, request.conversation_id, replies, request.council_number or ""
+                return queue_sms(
+                    session,
+                    request.conversation_id,
+                    replies,
+                    request.council_number or "",
+                    self._max_segments,
+                    touch=False,
                 )
-            return record_replies(session, request.conversation_id, replies, status="delivered")
+            return record_replies(
+                session, request.conversation_id, replies, status="delivered", touch=False
+            )
 
     async def answer_waiting(self) -> tuple[int, bool]:
         """Re-ask the assistant about waiting messages, oldest first, if it is back.

@@ -75,6 +75,8 @@ class Conversation(Base):
     council_id: Mapped[str] = mapped_column(String(64))
     channel: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The young person's last message, or the last from the council (an adviser's, a
+    # notice); the assistant's answers, a moment after the message, leave it. For retention.
     last_message_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # When the first-contact notice (what this is, who reads it, how to stop) was sent.
     notice_sent_at: Mapped[dt.datetime | None]

@@ -140,13 +140,14 @@ def record_replies(
     author: str = "bot",
     council_number: str | None = None,
     author_name: str | None = None,
+    touch: bool = True,
 ) -> list[Message]:
-    """Store replies as they are (web chat: each one message)."""
+    """Store replies as they are (web chat: each one message). `touch`: see _added."""
     messages = [
         _outbound(conversation_id, reply, reply.text, status, author, author_name, council_number)
         for reply in replies
     ]
-    return _added(session, conversation_id, messages)
+    return _added(session, conversation_id, messages, touch)
 
 
 def queue_sms(
@@ -157,9 +158,11 @@ def queue_sms(
     max_segments: int,
     author: str = "bot",
     author_name: str | None = None,
+    touch: bool = True,
 ) -> list[Message]:
     """Store replies as outbox rows: GSM-7 where it can be, split between sentences where
-    longer than `max_segments`; the topic, sources and options go with the first part."""
+    longer than `max_segments`; the topic, sources and options go with the first part.
+    `touch`: see _added."""
     messages = [
         _outbound(
             conversation_id,
@@ -176,7 +179,7 @@ def queue_sms(
         for reply in replies
         for index, part in enumerate(sms_parts(reply.text, max_segments))
     ]
-    return _added(session, conversation_id, messages)
+    return _added(session, conversation_id, messages, touch)
 
 
 def _outbound(
@@ -207,11 +210,16 @@ def _outbound(
     )
 
 
-def _added(session: Session, conversation_id: str, messages: list[Message]) -> list[Message]:
-    """Messages stored, and their conversation's last message time with them."""
+def _added(
+    session: Session, conversation_id: str, messages: list[Message], touch: bool = True
+) -> list[Message]:
+    """Messages stored, and (with `touch`) their conversation's last message time with them.
+    The assistant's answers leave the time alone: the message they answer set it a moment
+    before, and the retention purge (what reads it) needs no finer time than that."""
     for message in messages:
         _insert(session, message)
-    _touch(session, conversation_id)
+    if touch:
+        _touch(session, conversation_id)
     return messages
 
 
