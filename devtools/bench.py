@@ -6,7 +6,8 @@ Twilio; the figures are printed, and each target is marked met or missed.
    the bench has a server), against the bare Rasa REST webhook of the same Rasa server in the
    same run (the difference is what the gateway costs), at 1, 10 and 50 concurrent
    conversations (each sender starts a new one every 10 turns, as people do): latency
-   p50/p95/p99, throughput, and each process's CPU time per reply.
+   p50/p95/p99, throughput, each process's CPU time per reply, and how busy the machine's
+   cores were (and how much time a virtual machine's host took from them).
 2. SMS webhook acknowledgement latency while 10 web chats keep Rasa busy: texts arrive at a
    steady rate (Twilio posts each one as it comes, however quickly the last was answered),
    and the webhook answers once the text is safe, so it must not depend on Rasa's speed.
@@ -20,8 +21,9 @@ Twilio; the figures are printed, and each target is marked met or missed.
    reachable.
 4. Resident memory of each process, and how long the last `make` training took.
 
-Targets: the service adds at most 15 ms at p50 over bare Rasa; SMS acknowledgement p99 below
-50 ms; two Rasa processes give at least 1.6x the throughput of one.
+Targets: the service adds at most 15 ms at p50 over bare Rasa (read with one conversation at
+a time, where nothing queues: see single_rasa); SMS acknowledgement p99 below 50 ms; two Rasa
+processes give at least 1.6x the throughput of one (straight to Rasa, and through the service).
 """
 
 from __future__ import annotations
@@ -334,15 +336,35 @@ def _cpu_now(supervisor: Supervisor) -> dict[str, float]:
     return used
 
 
+def machine_ticks() -> tuple[int, int]:
+    """Clock ticks of every core since boot, from /proc/stat: (busy, stolen). Busy is all
+    but idle and I/O wait, whoever used it; stolen is time the virtual machine's host gave
+    to others while this machine had work to run."""
+    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return user + nice + system + irq + softirq, steal
+
+
+def cores_used(before: tuple[int, int], after: tuple[int, int], seconds: float) -> str:
+    """How many cores were busy, on average, over a run, and how many the host took."""
+    ticks = os.sysconf("SC_CLK_TCK") * seconds
+    busy, stolen = ((a - b) / ticks if ticks else 0.0 for a, b in zip(after, before, strict=True))
+    return f"cores busy {busy:.2f} of {os.cpu_count()}, stolen by the host {stolen:.2f}"
+
+
 async def with_cpu(supervisor: Supervisor, measured: Awaitable[Run]) -> tuple[Run, str]:
     """A load run, and the CPU time per reply during it of each process of the stack, of
-    the database servers, and of the load generator itself: where the cores' time goes."""
-    before = _cpu_now(supervisor)
+    the database servers, and of the load generator itself: where the cores' time goes.
+    Then how busy the whole machine was: a run with the cores full is bound by them, and
+    time stolen by a virtual machine's host makes every figure slower."""
+    before, machine_before = _cpu_now(supervisor), machine_ticks()
     run = await measured
-    after = _cpu_now(supervisor)
+    after, machine_after = _cpu_now(supervisor), machine_ticks()
     replies = max(1, len(run.latencies))
     used = {name: 1000 * (after[name] - before[name]) / replies for name in before}
-    return run, "CPU ms per reply: " + ", ".join(f"{n} {ms:.1f}" for n, ms in used.items())
+    per_reply = ", ".join(f"{n} {ms:.1f}" for n, ms in used.items())
+    busy = cores_used(machine_before, machine_after, run.seconds)
+    return run, f"CPU ms per reply: {per_reply}\n  {'':<28} {busy}"
 
 
 def memory(supervisor: Supervisor) -> list[str]:
@@ -419,8 +441,14 @@ async def watched_spool(intake_url: str, measured: Awaitable[Run]) -> tuple[Run,
 
 
 async def single_rasa(args: argparse.Namespace, var_dir: Path) -> tuple[tuple[int, float], float]:
-    """Sections 1, 2 and 4; returns the added p50 at 10 conversations (or the first level
-    measured, when 10 is not among them) with that level, and the SMS p99."""
+    """Sections 1, 2 and 4; returns the added p50 at one conversation at a time (or the
+    lowest level measured) with that level, and the SMS p99.
+
+    The latency target is read where nothing queues: there the difference is the time the
+    service adds to each reply. With Rasa saturated (10 or 50 at once) each sender waits
+    for the whole queue whatever the service adds (Little's law: latency = senders /
+    throughput), so there the difference only shows how much the service's CPU slowed Rasa
+    on shared cores, which the throughput ratio printed beside it says directly."""
     database_url = service_database(args, var_dir)
     print(f"\nThe service's database: {make_url(database_url).get_backend_name()}")
     supervisor, ports, _ = start(var_dir / "one", database_url)
@@ -487,7 +515,7 @@ async def single_rasa(args: argparse.Namespace, var_dir: Path) -> tuple[tuple[in
         supervisor.stop_all()
         if database_url.startswith("postgresql"):
             drop_databases(args.postgres, [make_url(database_url).database or ""])
-    level = 10 if 10 in added else next(iter(added))
+    level = min(added)
     # The target is for the topology of docker-compose.yml: texts go to the intake.
     return (level, added[level]), sms.quantile(0.99)
 
@@ -596,7 +624,7 @@ async def main_async(args: argparse.Namespace) -> int:
     else:
         print("  not recorded: the model was not trained by `make` on this checkout")
     print("\nTargets")
-    print(f"  service adds <= 15 ms at p50 over bare Rasa ({level} conversations): "
+    print(f"  service adds <= 15 ms at p50 over bare Rasa ({level} at a time): "
           f"{added_p50:+.1f} ms, {verdict(added_p50 <= 15)}")  # fmt: skip
     print(
         f"  SMS acknowledgement p99 < 50 ms under load: {sms_p99:.1f} ms, {verdict(sms_p99 < 50)}"

@@ -15,8 +15,10 @@ from aiohttp import web
 from devtools.bench import (
     Run,
     SpoolWatch,
+    cores_used,
     cpu_seconds,
     load,
+    machine_ticks,
     restored_from_cache,
     rss_mb,
     shared_server_cpu_seconds,
@@ -41,6 +43,16 @@ def test_cpu_time_of_this_process_group_grows_with_work() -> None:
     before = cpu_seconds(os.getpgrp())
     sum(i * i for i in range(3_000_000))
     assert cpu_seconds(os.getpgrp()) > before
+
+
+def test_how_busy_the_machine_was_is_read_from_its_clock_ticks() -> None:
+    tick = os.sysconf("SC_CLK_TCK")
+    # Over 2 s: 3 core-seconds busy, a quarter of a core-second stolen.
+    line = cores_used((0, 0), (3 * tick, tick // 4), seconds=2.0)
+    assert line.startswith(f"cores busy 1.50 of {os.cpu_count()}, stolen by the host 0.12")
+    busy, _ = machine_ticks()
+    sum(i * i for i in range(3_000_000))
+    assert machine_ticks()[0] > busy
 
 
 def test_a_request_is_timed_when_it_succeeds_and_counted_as_an_error_when_not() -> None:
