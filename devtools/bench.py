@@ -37,7 +37,7 @@ import secrets
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from uuid import uuid4
 
@@ -45,7 +45,7 @@ import aiohttp
 from sqlalchemy import make_url
 
 from devtools.databases import drop_databases, ensure_database, shared_stores
-from devtools.processes import ROOT, Ports, SharedStores, free_port, local_stack
+from devtools.processes import ROOT, Ports, ProcessSpec, SharedStores, free_port, local_stack
 from devtools.send_sms import inbound_params, signed_webhook
 from devtools.supervisor import StartFailed, Supervisor
 from sms_gateway.config import Settings
@@ -538,11 +538,47 @@ class Scaling:
     rasa_alone: float
 
 
+def service_on_one_server(
+    service: ProcessSpec, port: int, database_url: str, rasa_url: str, var_dir: Path
+) -> ProcessSpec:
+    """A second service process, beside the first, that sends everything to one Rasa server:
+    the one-server figures are measured with both Rasa servers running (the second idle),
+    so the bench can go back and forth between one and two with nothing restarted."""
+    return replace(
+        service,
+        name="service-one",
+        env={
+            **service.env,
+            "SERVICE_PORT": str(port),
+            "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+            "DATABASE_URL": database_url,
+            "RASA_URL": rasa_url,
+            "SMS_SPOOL_PATH": str(var_dir / "spool" / "service-one.sqlite3"),
+        },
+        health_url=f"http://127.0.0.1:{port}/health",
+    )
+
+
+def pooled(runs: list[Run]) -> Run:
+    """Several runs of one kind as one: every latency, and the time of them all."""
+    return Run(
+        runs[0].label,
+        runs[0].concurrency,
+        [latency for run in runs for latency in run.latencies],
+        sum(run.seconds for run in runs),
+        sum(run.errors for run in runs),
+    )
+
+
 async def two_rasa(args: argparse.Namespace, var_dir: Path) -> Scaling | None:
-    """Section 3: web chat throughput with two Rasa processes, then one, both through the
-    service and straight to Rasa (requests going round the servers)."""
+    """Section 3: web chat throughput with two Rasa processes and with one, both through
+    the service and straight to Rasa (requests going round the servers), in rounds that
+    go back and forth between the two (two then one, then one then two), so a change in the
+    machine's speed during the section (a virtual machine's host taking time) falls on both
+    alike. The ratios are of the rounds pooled; each round's is printed too."""
     try:
         database_url = ensure_database(args.postgres, f"bench_service_{secrets.token_hex(4)}")
+        one_database_url = ensure_database(args.postgres, f"bench_service_{secrets.token_hex(4)}")
         stores = shared_stores(args.postgres, f"bench_rasa_{secrets.token_hex(4)}", args.redis)
     except Exception as error:
         print(f"\n3. Two Rasa processes: skipped ({type(error).__name__}: PostgreSQL at "
@@ -551,10 +587,19 @@ async def two_rasa(args: argparse.Namespace, var_dir: Path) -> Scaling | None:
     supervisor, ports, extra = start(var_dir / "two", database_url, 2, stores)
     service = f"http://127.0.0.1:{ports.service}"
     rasa_urls = [f"http://127.0.0.1:{port}" for port in (ports.rasa, *extra)]
+    one_port = free_port()
+    service_one = service_on_one_server(
+        supervisor.specs["service"], one_port, one_database_url, rasa_urls[0], var_dir / "two"
+    )
     concurrency = max(args.concurrency)
     # Each sender sends several turns, so the throughput is that of the steady state, not of
     # the start and the tail (where fewer requests are in flight than servers can take).
     per_worker = max(2, args.scaling_requests // concurrency)
+    workers = {
+        "two": (bare_rasa(*rasa_urls), web_chat(service)),
+        "one": (bare_rasa(rasa_urls[0]), web_chat(f"http://127.0.0.1:{one_port}")),
+    }
+    runs: dict[tuple[str, str], list[Run]] = {}
 
     async def measure(label: str, worker: Worker) -> Run:
         run, cpu = await with_cpu(supervisor, load(label, concurrency, per_worker, worker))
@@ -563,31 +608,52 @@ async def two_rasa(args: argparse.Namespace, var_dir: Path) -> Scaling | None:
         return run
 
     try:
-        await load("warm-up", 4, 3, web_chat(service))
-        await load("warm-up", 4, 3, bare_rasa(*rasa_urls))
-        print("\n3. Two Rasa processes (PostgreSQL tracker, Redis lock store) against one")
+        supervisor.start(service_one)
+        supervisor.wait_healthy(service_one)
+        for bare, through in workers.values():
+            await load("warm-up", 4, 3, through)
+            await load("warm-up", 4, 3, bare)
+        print("\n3. Two Rasa processes (PostgreSQL tracker, Redis lock store) against one, "
+              f"in {args.scaling_rounds} round(s)")  # fmt: skip
         print(HEADER)
-        bare_two = await measure("bare Rasa, two processes", bare_rasa(*rasa_urls))
-        two = await measure("via the service, two", web_chat(service))
-        print("\n   Memory with two Rasa processes:")
-        print("\n".join(memory(supervisor)))
-        # The same service with only the first Rasa server in RASA_URL.
-        supervisor.stop("service")
-        supervisor.stop("rasa-2")
-        supervisor.specs["service"].env["RASA_URL"] = rasa_urls[0]
-        supervisor.restart("service")
-        await load("warm-up", 4, 2, web_chat(service))
-        bare_one = await measure("bare Rasa, one process", bare_rasa(rasa_urls[0]))
-        one = await measure("via the service, one", web_chat(service))
-        scaling = Scaling(_ratio(two, one), _ratio(bare_two, bare_one))
+        for round_ in range(args.scaling_rounds):
+            order = ("two", "one") if round_ % 2 == 0 else ("one", "two")
+            for servers in order:
+                bare, through = workers[servers]
+                kind = "processes" if servers == "two" else "process"
+                runs.setdefault(("bare", servers), []).append(
+                    await measure(f"bare Rasa, {servers} {kind}", bare)
+                )
+                runs.setdefault(("service", servers), []).append(
+                    await measure(f"via the service, {servers}", through)
+                )
+            if round_ == 0:
+                print("\n   Memory with two Rasa processes:")
+                print("\n".join(memory(supervisor)))
+                print()
+            print(
+                f"  {'':<28} round {round_ + 1}: two against one "
+                f"{_ratio(runs['service', 'two'][-1], runs['service', 'one'][-1]):.3f}x "
+                "through the service, "
+                f"{_ratio(runs['bare', 'two'][-1], runs['bare', 'one'][-1]):.3f}x Rasa alone"
+            )
+        total = {key: pooled(found) for key, found in runs.items()}
+        scaling = Scaling(
+            _ratio(total["service", "two"], total["service", "one"]),
+            _ratio(total["bare", "two"], total["bare", "one"]),
+        )
         print(
-            f"  {'':<28} two against one: {scaling.through_service:.3f}x through the service, "
-            f"{scaling.rasa_alone:.3f}x Rasa alone (on {os.cpu_count()} CPU cores)"
+            f"  {'':<28} all rounds: two against one {scaling.through_service:.3f}x through "
+            f"the service, {scaling.rasa_alone:.3f}x Rasa alone (on {os.cpu_count()} CPU cores)"
         )
         return scaling
     finally:
         supervisor.stop_all()
-        drop_databases(args.postgres, [make_url(database_url).database or "", stores.tracker_db])
+        drop_databases(
+            args.postgres,
+            [make_url(url).database or "" for url in (database_url, one_database_url)]
+            + [stores.tracker_db],
+        )
 
 
 def _ratio(run: Run, against: Run) -> float:
@@ -649,6 +715,12 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=800,
         help="requests per run in section 3 (two Rasa processes against one)",
+    )
+    parser.add_argument(
+        "--scaling-rounds",
+        type=int,
+        default=2,
+        help="rounds of section 3, going back and forth between two Rasa processes and one",
     )
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 10, 50])
     parser.add_argument("--sms", type=int, default=300, help="SMS webhooks to time")

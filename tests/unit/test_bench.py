@@ -19,11 +19,14 @@ from devtools.bench import (
     cpu_seconds,
     load,
     machine_ticks,
+    pooled,
     restored_from_cache,
     rss_mb,
+    service_on_one_server,
     shared_server_cpu_seconds,
     watched_spool,
 )
+from devtools.processes import Ports, local_stack
 from tests.conftest import POSTGRES_URL
 from tests.own_loop import in_own_loop
 
@@ -33,6 +36,29 @@ def test_quantiles_and_throughput() -> None:
     assert run.quantile(0.5) == 51.0 and run.quantile(0.99) == 100.0
     assert run.throughput == 50.0
     assert "nan" in Run("empty", 1).row()
+
+
+def test_rounds_of_one_kind_are_pooled_into_one_throughput() -> None:
+    first = Run("two", 50, latencies=[0.1] * 30, seconds=1.0, errors=1)
+    second = Run("two", 50, latencies=[0.2] * 10, seconds=1.0)
+    both = pooled([first, second])
+    assert both.throughput == 20.0 and both.errors == 1 and both.quantile(0.5) == 100.0
+
+
+def test_the_one_server_service_runs_beside_the_first_with_its_own_port_and_database(
+    tmp_path: Path,
+) -> None:
+    ports = Ports.free()
+    [service] = [s for s in local_stack(ports, "sqlite:///a.db", tmp_path) if s.name == "service"]
+    service.env["LOG_LEVEL"] = "WARNING"
+    rasa = "http://127.0.0.1:5005"
+    one = service_on_one_server(service, 9123, "postgresql://x/one", rasa, tmp_path)
+    assert one.name == "service-one" and one.health_url == "http://127.0.0.1:9123/health"
+    assert one.env["SERVICE_PORT"] == "9123" and one.env["DATABASE_URL"] == "postgresql://x/one"
+    assert one.env["RASA_URL"] == rasa
+    assert one.env["SMS_SPOOL_PATH"] != service.env["SMS_SPOOL_PATH"]
+    assert one.env["LOG_LEVEL"] == "WARNING" and one.argv == service.argv
+    assert service.env["SERVICE_PORT"] == str(ports.service)  # the first is left as it was
 
 
 def test_memory_of_this_process_group_is_read() -> None:
