@@ -13,7 +13,9 @@ import psycopg
 from aiohttp import web
 
 from devtools.bench import (
+    CoresUsed,
     Run,
+    Scaling,
     SpoolWatch,
     cores_used,
     cpu_seconds,
@@ -74,11 +76,22 @@ def test_cpu_time_of_this_process_group_grows_with_work() -> None:
 def test_how_busy_the_machine_was_is_read_from_its_clock_ticks() -> None:
     tick = os.sysconf("SC_CLK_TCK")
     # Over 2 s: 3 core-seconds busy, a quarter of a core-second stolen.
-    line = cores_used((0, 0), (3 * tick, tick // 4), seconds=2.0)
-    assert line.startswith(f"cores busy 1.50 of {os.cpu_count()}, stolen by the host 0.12")
+    cores = cores_used((0, 0), (3 * tick, tick // 4), seconds=2.0)
+    assert (cores.busy, cores.stolen) == (1.5, 0.125)
+    assert cores.row() == f"cores busy 1.50 of {os.cpu_count()}, stolen by the host 0.12"
     busy, _ = machine_ticks()
     sum(i * i for i in range(3_000_000))
     assert machine_ticks()[0] > busy
+
+
+def test_scaling_through_the_service_below_the_target_is_named_for_what_held_it_back() -> None:
+    cores = os.cpu_count() or 1
+    full, idle = CoresUsed(0.95 * cores, 0.0), CoresUsed(0.5 * cores, 0.0)
+    assert Scaling(1.7, 1.8, idle).verdict().endswith("through the service, met")
+    bound = Scaling(1.45, 1.8, full).verdict()
+    assert "1.800x Rasa alone, met" in bound and "bound by this machine's cores" in bound
+    assert "MISSED (the cores were not full" in Scaling(1.45, 1.8, idle).verdict()
+    assert "Rasa alone, MISSED" in Scaling(1.45, 1.5, full).verdict()
 
 
 def test_a_request_is_timed_when_it_succeeds_and_counted_as_an_error_when_not() -> None:
