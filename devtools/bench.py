@@ -38,6 +38,7 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from uuid import uuid4
 
@@ -393,6 +394,41 @@ async def with_cpu(supervisor: Supervisor, measured: Awaitable[Run]) -> tuple[Ru
     return run, Usage(used, cores_used(machine_before, machine_after, run.seconds))
 
 
+def combined(first: tuple[Run, Usage], second: tuple[Run, Usage]) -> tuple[Run, Usage]:
+    """Two runs of one kind as one: their replies pooled, each process's CPU per reply over
+    both, the cores over both runs' time."""
+    (run_a, use_a), (run_b, use_b) = first, second
+    replies_a, replies_b = max(1, len(run_a.latencies)), max(1, len(run_b.latencies))
+    per_reply = {
+        name: (use_a.per_reply[name] * replies_a + use_b.per_reply.get(name, 0.0) * replies_b)
+        / (replies_a + replies_b)
+        for name in use_a.per_reply
+    }
+    seconds = (run_a.seconds + run_b.seconds) or 1.0
+
+    def over_both(value: Callable[[CoresUsed], float]) -> float:
+        return (value(use_a.cores) * run_a.seconds + value(use_b.cores) * run_b.seconds) / seconds
+
+    cores = CoresUsed(over_both(lambda c: c.busy), over_both(lambda c: c.stolen))
+    return pooled([run_a, run_b]), Usage(per_reply, cores)
+
+
+async def side_by_side(
+    supervisor: Supervisor,
+    first: Callable[[], Awaitable[Run]],
+    second: Callable[[], Awaitable[Run]],
+) -> tuple[tuple[Run, Usage], tuple[Run, Usage]]:
+    """Two kinds of run to compare, each in two halves in the order first, second, second,
+    first, and each pooled: the machine's speed drifts by a tenth or more within a minute
+    here (Rasa's CPU per reply moved from 43 to 49 ms between two runs of 10 seconds), and
+    in this order a steady drift slows both alike."""
+    a1 = await with_cpu(supervisor, first())
+    b1 = await with_cpu(supervisor, second())
+    b2 = await with_cpu(supervisor, second())
+    a2 = await with_cpu(supervisor, first())
+    return combined(a1, a2), combined(b1, b2)
+
+
 def memory(supervisor: Supervisor) -> list[str]:
     return [
         f"  {name:<14} {rss_mb(process.pid):>8.0f} MB"
@@ -487,14 +523,12 @@ async def single_rasa(args: argparse.Namespace, var_dir: Path) -> tuple[tuple[in
         print(HEADER)
         added: dict[int, float] = {}
         for concurrency in args.concurrency:
-            per_worker = max(2, args.requests // concurrency)
-            bare, bare_cpu = await with_cpu(
+            # Two halves each, in the order bare, service, service, bare.
+            half = max(1, args.requests // concurrency // 2)
+            (bare, bare_cpu), (through, through_cpu) = await side_by_side(
                 supervisor,
-                load("bare Rasa REST webhook", concurrency, per_worker, bare_rasa(rasa)),
-            )
-            through, through_cpu = await with_cpu(
-                supervisor,
-                load("web chat via the service", concurrency, per_worker, web_chat(service)),
+                partial(load, "bare Rasa REST webhook", concurrency, half, bare_rasa(rasa)),
+                partial(load, "web chat via the service", concurrency, half, web_chat(service)),
             )
             print(bare.row())
             print(f"  {'':<28} {bare_cpu}")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import aiohttp
 import psycopg
+import pytest
 from aiohttp import web
 
 from devtools.bench import (
@@ -17,6 +18,8 @@ from devtools.bench import (
     Run,
     Scaling,
     SpoolWatch,
+    Usage,
+    combined,
     cores_used,
     cpu_seconds,
     load,
@@ -26,9 +29,11 @@ from devtools.bench import (
     rss_mb,
     service_on_one_server,
     shared_server_cpu_seconds,
+    side_by_side,
     watched_spool,
 )
 from devtools.processes import Ports, local_stack
+from devtools.supervisor import Supervisor
 from tests.conftest import POSTGRES_URL
 from tests.own_loop import in_own_loop
 
@@ -38,6 +43,32 @@ def test_quantiles_and_throughput() -> None:
     assert run.quantile(0.5) == 51.0 and run.quantile(0.99) == 100.0
     assert run.throughput == 50.0
     assert "nan" in Run("empty", 1).row()
+
+
+def test_two_halves_of_a_run_are_combined_weighted_by_replies_and_time() -> None:
+    first = (Run("a", 1, [0.01] * 30, 1.0), Usage({"rasa": 40.0}, CoresUsed(1.0, 0.0)))
+    second = (Run("a", 1, [0.02] * 10, 3.0), Usage({"rasa": 60.0}, CoresUsed(2.0, 0.4)))
+    run, usage = combined(first, second)
+    assert len(run.latencies) == 40 and run.seconds == 4.0
+    assert usage.per_reply == {"rasa": 45.0}  # (40 x 30 + 60 x 10) / 40
+    assert usage.cores.busy == 1.75 and usage.cores.stolen == pytest.approx(0.3)
+
+
+def test_side_by_side_runs_each_kind_in_two_halves_first_second_second_first(
+    tmp_path: Path,
+) -> None:
+    order: list[str] = []
+
+    def kind(name: str) -> Callable[[], Awaitable[Run]]:
+        async def run() -> Run:
+            order.append(name)
+            return Run(name, 1, [0.01], 0.5)
+
+        return run
+
+    (a, _), (b, _) = in_own_loop(side_by_side(Supervisor(tmp_path), kind("bare"), kind("service")))
+    assert order == ["bare", "service", "service", "bare"]
+    assert (a.label, len(a.latencies), b.label, len(b.latencies)) == ("bare", 2, "service", 2)
 
 
 def test_rounds_of_one_kind_are_pooled_into_one_throughput() -> None:
