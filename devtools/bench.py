@@ -38,7 +38,7 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field, replace
-from functools import partial
+from functools import partial, reduce
 from pathlib import Path
 from uuid import uuid4
 
@@ -677,16 +677,13 @@ async def two_rasa(args: argparse.Namespace, var_dir: Path) -> Scaling | None:
         "two": (bare_rasa(*rasa_urls), web_chat(service)),
         "one": (bare_rasa(rasa_urls[0]), web_chat(f"http://127.0.0.1:{one_port}")),
     }
-    runs: dict[tuple[str, str], list[Run]] = {}
-    cores_with_two: list[tuple[CoresUsed, float]] = []  # through the service, with its seconds
+    runs: dict[tuple[str, str], list[tuple[Run, Usage]]] = {}
 
-    async def measure(label: str, worker: Worker) -> Run:
+    async def measure(label: str, worker: Worker) -> tuple[Run, Usage]:
         run, usage = await with_cpu(supervisor, load(label, concurrency, per_worker, worker))
         print(run.row())
         print(f"  {'':<28} {usage}")
-        if label == "via the service, two":
-            cores_with_two.append((usage.cores, run.seconds))
-        return run
+        return run, usage
 
     try:
         supervisor.start(service_one)
@@ -712,21 +709,18 @@ async def two_rasa(args: argparse.Namespace, var_dir: Path) -> Scaling | None:
                 print("\n   Memory with two Rasa processes:")
                 print("\n".join(memory(supervisor)))
                 print()
+            latest = {key: found[-1][0] for key, found in runs.items()}
             print(
                 f"  {'':<28} round {round_ + 1}: two against one "
-                f"{_ratio(runs['service', 'two'][-1], runs['service', 'one'][-1]):.3f}x "
+                f"{_ratio(latest['service', 'two'], latest['service', 'one']):.3f}x "
                 "through the service, "
-                f"{_ratio(runs['bare', 'two'][-1], runs['bare', 'one'][-1]):.3f}x Rasa alone"
+                f"{_ratio(latest['bare', 'two'], latest['bare', 'one']):.3f}x Rasa alone"
             )
-        total = {key: pooled(found) for key, found in runs.items()}
-        seconds = sum(took for _, took in cores_with_two) or 1.0
+        total = {key: reduce(combined, found) for key, found in runs.items()}
         scaling = Scaling(
-            _ratio(total["service", "two"], total["service", "one"]),
-            _ratio(total["bare", "two"], total["bare", "one"]),
-            CoresUsed(
-                sum(cores.busy * took for cores, took in cores_with_two) / seconds,
-                sum(cores.stolen * took for cores, took in cores_with_two) / seconds,
-            ),
+            _ratio(total["service", "two"][0], total["service", "one"][0]),
+            _ratio(total["bare", "two"][0], total["bare", "one"][0]),
+            total["service", "two"][1].cores,
         )
         print(
             f"  {'':<28} all rounds: two against one {scaling.through_service:.3f}x through "

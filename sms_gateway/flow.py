@@ -167,6 +167,7 @@ class MessageFlow:
         council_number: str,
         author: str = "bot",
         author_name: str | None = None,
+        touch: bool = True,
     ) -> list[Message]:
         """Store replies as outbox rows (split to this service's longest SMS)."""
         return queue_sms(
@@ -177,6 +178,7 @@ class MessageFlow:
             self._max_segments,
             author,
             author_name,
+            touch,
         )
 
     def take_keyword(self, session: Session, inbound: Message, keyword: Keyword) -> None:
@@ -568,12 +570,11 @@ class MessageFlow:
                 return []
             # The message they answer set the conversation's last message time (_added).
             if request.channel == "sms":
-                return queue_sms(
+                return self.queue_sms(
                     session,
                     request.conversation_id,
                     replies,
                     request.council_number or "",
-                    self._max_segments,
                     touch=False,
                 )
             return record_replies(

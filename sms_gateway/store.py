@@ -259,8 +259,7 @@ def _insert(session: Session, message: Message, once: bool = False) -> bool:
     for column in _MESSAGES.columns:
         if column.key != "id":
             setattr(message, column.key, row.get(column.key))
-    make_transient_to_detached(message)
-    session.add(message)
+    _hold(session, message)
     return True
 
 
@@ -285,7 +284,7 @@ def _touch(session: Session, conversation_id: str) -> None:
     is given the same time, so what the caller holds stays true."""
     now = utcnow()
     session.execute(_TOUCH_CONVERSATION, {"conversation": conversation_id, "at": now})
-    held = session.identity_map.get(session.identity_key(Conversation, conversation_id))
+    held = _held(session, Conversation, conversation_id)
     if held is not None:
         set_committed_value(held, "last_message_at", now)
 
@@ -361,10 +360,21 @@ def _as_loaded(session: Session, model: type[T], values: dict[str, Any]) -> T:
     """An object of `model` made from a row's column values and held by the session as if
     loaded by it (the object it holds already, if it does): reading it costs no query, and
     a change to it is an UPDATE at the next flush. Its relationships load when read."""
-    held = session.identity_map.get(session.identity_key(model, values["id"]))
+    held = _held(session, model, values["id"])
     if held is not None:
-        return held  # type: ignore[return-value]
+        return held
     instance = model(**values)
+    _hold(session, instance)
+    return instance
+
+
+def _held(session: Session, model: type[T], ident: object) -> T | None:
+    """The object of `model` with this primary key the session holds, if it holds one."""
+    return session.identity_map.get(session.identity_key(model, ident))  # type: ignore[return-value]
+
+
+def _hold(session: Session, instance: object) -> None:
+    """A new object whose row is in the database (every column set) held by the session as
+    if it had loaded it: no INSERT at the next flush, and changes to it are UPDATEs."""
     make_transient_to_detached(instance)
     session.add(instance)
-    return instance
